@@ -1,0 +1,38 @@
+# rnn-course entry points. On a fresh machine:
+#   make lab    create .venv if missing, install everything, open the course in JupyterLab
+#   make test   create .venv if missing, install everything, run the whole test suite
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+
+.PHONY: lab test install lint sync figures student bench lecture clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --disable-pip-version-check -q -r requirements-dev.txt
+	@rm -f $(VENV)/.installed-*; touch $@
+
+install: $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=. notebooks/
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check --fix .
+
+sync: $(STAMP)
+	$(BIN)/python -m tools.sync
+
+figures: $(STAMP)
+	$(BIN)/python -m tools.figures
+
+lecture: $(STAMP)
+	$(BIN)/python -m tools.execute --mode lecture notebooks/*.ipynb
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

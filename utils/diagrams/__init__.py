@@ -121,13 +121,14 @@ def op_node(
     highlight: bool = False,
     dim: bool = False,
     fill: str = "op",
+    fontsize: float | None = None,
 ) -> Circle:
     """Draw a pointwise operation (``"×"``, ``"+"``, ``"1−"``, ``"tanh"``) as a small circle."""
     edge, lw = _edge(highlight, dim)
     circle = Circle(center, radius, facecolor="white" if dim else str(STYLE.get(fill, fill)),
                     edgecolor=edge, linewidth=lw, zorder=4)
     ax.add_patch(circle)
-    size = STYLE["fontsize"] if len(symbol) <= 2 else STYLE["small"] * 0.8
+    size = fontsize or (STYLE["fontsize"] if len(symbol) <= 2 else STYLE["small"] * 0.8)
     ax.text(*center, symbol, ha="center", va="center", fontsize=size, zorder=5,
             color=str(STYLE["dim"]) if dim else str(STYLE["text"]))
     return circle
@@ -143,7 +144,8 @@ def vector_node(
     dim: bool = False,
 ) -> Circle:
     """Draw a vector (``x_t``, ``h_t``, ``c_t``) as a labelled circle; ``kind`` picks the colour."""
-    return op_node(ax, center, text, radius=radius, highlight=highlight, dim=dim, fill=kind)
+    return op_node(ax, center, text, radius=radius, highlight=highlight, dim=dim, fill=kind,
+                   fontsize=STYLE["fontsize"] if "\n" not in text else STYLE["small"])
 
 
 def arrow(

@@ -1,0 +1,1 @@
+"""Course maintenance and grading commands, each run as ``python -m tools.NAME``."""

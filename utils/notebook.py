@@ -75,7 +75,7 @@ def environment_report() -> dict[str, str]:
     }
 
 
-def setup(seed: int = 42, deterministic: bool = True, verbose: bool = True) -> dict[str, str]:
+def setup(seed: int = 42, deterministic: bool = True, verbose: bool = True) -> None:
     """Prepare a notebook: seed everything, enable op determinism, set the plot style, report versions.
 
     Args:
@@ -83,8 +83,7 @@ def setup(seed: int = 42, deterministic: bool = True, verbose: bool = True) -> d
         deterministic: enable TensorFlow op determinism.
         verbose: print the versions and whether a GPU is present.
 
-    Returns:
-        The environment report (see :func:`environment_report`).
+    Call :func:`environment_report` for the versions as a dict.
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     seed_everything(seed, deterministic)
@@ -98,4 +97,3 @@ def setup(seed: int = 42, deterministic: bool = True, verbose: bool = True) -> d
         else:
             print(f"GPU: {report['gpu']}")
         print(f"Seed {seed}, op determinism {'on' if deterministic else 'off'}.")
-    return report

@@ -1,0 +1,164 @@
+"""Static checks of the course: notebook skeletons, no outputs, image links, sync state, figures, imports.
+
+Each check also runs on a notebook broken on purpose, to prove it can fail.
+"""
+
+from __future__ import annotations
+
+import copy
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from tools import nbcheck, sync
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+STUDENT = sorted((ROOT / "student").glob("*.ipynb"))
+IDS = [p.stem for p in NOTEBOOKS]
+
+
+def test_there_are_notebooks() -> None:
+    assert NOTEBOOKS, "no notebooks in notebooks/"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_notebook_passes_every_check(path: Path) -> None:
+    assert nbcheck.check_notebook(path) == []
+
+
+@pytest.mark.parametrize("path", STUDENT, ids=[p.stem for p in STUDENT])
+def test_student_notebooks_have_no_outputs_and_good_images(path: Path) -> None:
+    nb = nbformat.read(path, as_version=4)
+    assert nbcheck.check_outputs(nb) + nbcheck.check_images(nb) == []
+
+
+def test_everything_is_in_sync() -> None:
+    assert sync.sync(check=True) == [], "run `make sync` and commit the result"
+
+
+def test_setup_cell_is_identical_everywhere() -> None:
+    expected = sync.setup_source(sync.load_config())
+    for path in NOTEBOOKS:
+        nb = nbformat.read(path, as_version=4)
+        (cell,) = [c for c in nb.cells if "setup" in c.metadata.get("tags", [])]
+        assert cell.source == expected, path.name
+
+
+# --- each check fails on a notebook broken on purpose --------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def good() -> nbformat.NotebookNode:
+    return nbformat.read(ROOT / "notebooks" / "01_rnn_unrolling.ipynb", as_version=4)
+
+
+def _index(nb, heading: str) -> int:
+    return next(i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and heading in c.source)
+
+
+@pytest.mark.parametrize("heading", ["## Overview", "## Setup", "## Exercises", "## Summary", "## Further reading"])
+def test_skeleton_check_catches_a_missing_part(good, heading: str) -> None:
+    nb = copy.deepcopy(good)
+    del nb.cells[_index(nb, heading)]
+    assert any(heading in p for p in nbcheck.check_skeleton(nb))
+
+
+def test_skeleton_check_catches_a_missing_parameters_tag_and_wrong_order(good) -> None:
+    nb = copy.deepcopy(good)
+    for cell in nb.cells:
+        cell.metadata["tags"] = [t for t in cell.metadata.get("tags", []) if t != "parameters"]
+    assert any("parameters" in p for p in nbcheck.check_skeleton(nb))
+    nb = copy.deepcopy(good)
+    nb.cells.insert(1, nb.cells.pop(_index(nb, "## Summary")))
+    assert any("must come before" in p for p in nbcheck.check_skeleton(nb))
+
+
+def test_output_check_catches_committed_outputs(good) -> None:
+    nb = copy.deepcopy(good)
+    cell = next(c for c in nb.cells if c.cell_type == "code")
+    cell.outputs = [nbformat.v4.new_output("stream", text="hello")]
+    cell.execution_count = 1
+    assert nbcheck.check_outputs(nb)
+
+
+@pytest.mark.parametrize(
+    "markdown",
+    [
+        "![folded](../img/rnn_cell_folded.png)",
+        "<img src='img/rnn_cell_folded.png'>",
+        "![x](attachment:image.png)",
+        "![x](https://raw.githubusercontent.com/someone/else/main/img/rnn_cell_folded.png)",
+    ],
+)
+def test_image_check_catches_relative_attachment_and_foreign_links(good, markdown: str) -> None:
+    nb = copy.deepcopy(good)
+    nb.cells.append(nbformat.v4.new_markdown_cell(markdown))
+    assert nbcheck.check_images(nb)
+
+
+def test_image_check_catches_a_missing_file(good) -> None:
+    nb = copy.deepcopy(good)
+    url = sync.raw_url(sync.load_config(), "img/no_such_figure.png")
+    nb.cells.append(nbformat.v4.new_markdown_cell(f"![missing]({url})"))
+    assert any("does not exist" in p for p in nbcheck.check_images(nb))
+
+
+def test_metadata_check_catches_unknown_ci_parameter(good) -> None:
+    nb = copy.deepcopy(good)
+    nb.metadata["rnn_course"]["ci_parameters"]["NOT_A_PARAMETER"] = 1
+    assert any("NOT_A_PARAMETER" in p for p in nbcheck.check_metadata(nb))
+
+
+def test_sync_check_catches_an_out_of_sync_badge(tmp_path: Path) -> None:
+    nb = nbformat.read(NOTEBOOKS[0], as_version=4)
+    nb.cells[0].source = nb.cells[0].source.replace("colab.research.google.com/github/", "colab.example/")
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    nbformat.write(nb, folder / NOTEBOOKS[0].name)
+    assert sync.sync(check=True, notebooks_dir=folder, readme=tmp_path / "README.md")
+
+
+# --- figures and utils ---------------------------------------------------------------------------------------
+
+def test_every_figure_in_img_is_drawn_by_code_and_every_drawing_renders(tmp_path: Path) -> None:
+    from utils.diagrams import all_figures, save
+
+    figures = all_figures()
+    committed = {p.name for p in (ROOT / "img").glob("*.png")}
+    assert committed - set(figures) == set(), "img/ holds files no drawing function makes"
+    assert set(figures) - committed == set(), "run `make figures` and commit img/"
+    for name, draw in figures.items():
+        assert save(draw(), tmp_path / name).stat().st_size > 1000, name
+
+
+def test_importing_utils_has_no_side_effects() -> None:
+    code = (
+        "import matplotlib as mpl, random, sys\n"
+        "before = dict(mpl.rcParams); state = random.getstate()\n"
+        "import utils, utils.notebook, utils.plotting, utils.diagrams\n"
+        "assert dict(mpl.rcParams) == before, 'rcParams changed'\n"
+        "assert random.getstate() == state, 'random seeded'\n"
+        "assert 'tensorflow' not in sys.modules, 'tensorflow imported by import utils'\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "" and result.stderr == ""
+
+
+def test_setup_seeds_and_reports(capsys) -> None:
+    import numpy as np
+
+    from utils.notebook import environment_report, setup
+
+    setup(seed=7)
+    report = environment_report()
+    first = np.random.rand(3)
+    setup(seed=7, verbose=False)
+    assert np.array_equal(first, np.random.rand(3))
+    assert {"tensorflow", "keras", "gpu"} <= set(report)
+    assert "tensorflow" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="seed"):
+        setup(seed=-1)

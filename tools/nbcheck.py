@@ -1,0 +1,188 @@
+"""Static checks of the course notebooks: ``python -m tools.nbcheck [NOTEBOOK ...]``.
+
+Each check takes a notebook (an ``nbformat`` node) and returns a list of problems, empty when all is well:
+the skeleton (title, Overview, Setup, set-up cell, parameters cell, lesson, Exercises, Summary, Further reading,
+in that order), committed outputs, image links (absolute raw URLs into ``img/`` only, no attachments), the
+``metadata.rnn_course`` block and its CI parameters, and the otter exercise markers.
+The tests run every check on every notebook, and on broken notebooks to prove each check can fail.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+
+from tools.sync import ROOT, load_config, raw_url
+
+IMG = ROOT / "img"
+REQUIRED_META = ("title", "learn", "minutes", "ci_parameters")
+_MD_IMAGE = re.compile(r"!\[[^\]]*\]\((?P<md>[^)\s]+)[^)]*\)|<img[^>]*\bsrc=[\"'](?P<html>[^\"']+)[\"']")
+_NAME = re.compile(r"^\d\d_[a-z0-9_]+\.ipynb$")
+
+
+def _tags(cell) -> list[str]:
+    return list(cell.get("metadata", {}).get("tags", []))
+
+
+def _heading_position(nb, heading: str) -> tuple[int, int] | None:
+    """(cell index, line index) of the first markdown line equal to ``heading``, or None."""
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown":
+            for j, line in enumerate(cell.source.splitlines()):
+                if line.strip() == heading:
+                    return i, j
+    return None
+
+
+def _heading_index(nb, heading: str) -> int | None:
+    position = _heading_position(nb, heading)
+    return None if position is None else position[0]
+
+
+def check_skeleton(nb) -> list[str]:
+    """Title first, then Overview, Setup, set-up cell, parameters cell, the lesson, Exercises, Summary,
+    Further reading, in that order."""
+    problems = []
+    cells = nb.cells
+    if not cells or cells[0].cell_type != "markdown" or not re.match(r"# \d\d · \S", cells[0].source):
+        problems.append("the first cell must be markdown starting with the title line '# NN · Title'")
+    tagged = {tag: [i for i, c in enumerate(cells) if tag in _tags(c)] for tag in ("setup", "parameters")}
+    for tag, where in tagged.items():
+        if len(where) != 1:
+            problems.append(f"expected exactly one code cell tagged '{tag}', found {len(where)}")
+    order = [
+        ("## Overview", _heading_position(nb, "## Overview")),
+        ("## Setup", _heading_position(nb, "## Setup")),
+        ("the cell tagged 'setup'", (tagged["setup"][0], 0) if len(tagged["setup"]) == 1 else None),
+        ("the cell tagged 'parameters'", (tagged["parameters"][0], 0) if len(tagged["parameters"]) == 1 else None),
+        ("## Exercises", _heading_position(nb, "## Exercises")),
+        ("## Summary", _heading_position(nb, "## Summary")),
+        ("## Further reading", _heading_position(nb, "## Further reading")),
+    ]
+    for name, index in order:
+        if index is None:
+            problems.append(f"missing part: {name}")
+    present = [(name, index) for name, index in order if index is not None]
+    for (a, ia), (b, ib) in zip(present, present[1:], strict=False):
+        if ia >= ib:
+            problems.append(f"{a} must come before {b}")
+    params = tagged["parameters"][0] if len(tagged["parameters"]) == 1 else None
+    exercises = _heading_index(nb, "## Exercises")
+    if params is not None and exercises is not None:
+        lesson = [c for c in cells[params + 1 : exercises] if c.cell_type == "markdown" and "\n## " in "\n" + c.source]
+        if not lesson:
+            problems.append("no lesson: expected '## ' sections between the parameters cell and '## Exercises'")
+    for i in tagged["setup"] + tagged["parameters"]:
+        if cells[i].cell_type != "code":
+            problems.append(f"cell {i} is tagged {_tags(cells[i])} but is not a code cell")
+    return problems
+
+
+def check_outputs(nb) -> list[str]:
+    """No outputs or execution counts committed."""
+    return [
+        f"cell {i} has committed outputs or an execution count (run `make sync` to strip them)"
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "code" and (c.get("outputs") or c.get("execution_count") is not None)
+    ]
+
+
+def check_images(nb, img_dir: Path = IMG, config: dict[str, str] | None = None) -> list[str]:
+    """Markdown images are absolute raw URLs of files in ``img/`` for the configured slug; no attachments."""
+    config = config or load_config()
+    prefix = raw_url(config, "img/")
+    problems = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "markdown":
+            continue
+        if cell.get("attachments") or "attachment:" in cell.source:
+            problems.append(f"cell {i}: an image is a cell attachment (Colab and GitHub do not show it)")
+        for match in _MD_IMAGE.finditer(cell.source):
+            url = match.group("md") or match.group("html")
+            if url.startswith(prefix):
+                name = url[len(prefix) :]
+                if not (img_dir / name).is_file():
+                    problems.append(f"cell {i}: image {url} names img/{name}, which does not exist")
+            elif url.startswith("https://raw.githubusercontent.com/") and "/img/" in url:
+                problems.append(f"cell {i}: image {url} uses another slug/branch than {prefix} (run `make sync`)")
+            elif not re.match(r"https?://", url):
+                problems.append(f"cell {i}: image {url} is a relative path (Colab cannot show it; run `make sync`)")
+    return problems
+
+
+def check_metadata(nb) -> list[str]:
+    """``metadata.rnn_course`` has title, learn, minutes, ci_parameters, and every CI parameter is a name
+    assigned in the parameters cell (papermill would otherwise inject it silently)."""
+    meta = nb.metadata.get("rnn_course")
+    if not isinstance(meta, dict):
+        return ["notebook metadata has no 'rnn_course' block (title, learn, minutes, ci_parameters)"]
+    problems = [f"metadata.rnn_course lacks '{key}'" for key in REQUIRED_META if key not in meta]
+    params = [c for c in nb.cells if "parameters" in _tags(c)]
+    if params and isinstance(meta.get("ci_parameters"), dict):
+        try:
+            tree = ast.parse(params[0].source)
+        except SyntaxError as exc:
+            return [*problems, f"the parameters cell does not parse: {exc}"]
+        names = {t.id for node in tree.body if isinstance(node, ast.Assign) for t in node.targets
+                 if isinstance(t, ast.Name)}
+        names |= {node.target.id for node in tree.body if isinstance(node, ast.AnnAssign)
+                  and isinstance(node.target, ast.Name)}
+        for key in meta["ci_parameters"]:
+            if key not in names:
+                problems.append(f"ci_parameters names {key!r}, which the parameters cell does not assign")
+    return problems
+
+
+def check_exercises(nb, minimum: int = 2) -> list[str]:
+    """At least ``minimum`` otter questions, with balanced BEGIN/END markers and at least one hidden test each."""
+    raw = [c.source.strip() for c in nb.cells if c.cell_type == "raw"]
+    begins = sum(s.startswith("# BEGIN QUESTION") for s in raw)
+    ends = sum(s.startswith("# END QUESTION") for s in raw)
+    problems = []
+    if begins < minimum:
+        problems.append(f"expected at least {minimum} exercises ('# BEGIN QUESTION' raw cells), found {begins}")
+    if begins != ends:
+        problems.append(f"{begins} '# BEGIN QUESTION' cells but {ends} '# END QUESTION' cells")
+    exercises = _heading_index(nb, "## Exercises")
+    first_question = next((i for i, c in enumerate(nb.cells) if c.cell_type == "raw"
+                           and c.source.strip().startswith("# BEGIN QUESTION")), None)
+    if exercises is not None and first_question is not None and first_question < exercises:
+        problems.append("an exercise comes before '## Exercises' (the grader runs only the Exercises section)")
+    hidden = sum(c.cell_type == "code" and c.source.lstrip().startswith("# HIDDEN") for c in nb.cells)
+    if begins and hidden < begins:
+        problems.append(f"{begins} questions but only {hidden} hidden test cells")
+    return problems
+
+
+CHECKS = (check_skeleton, check_outputs, check_images, check_metadata, check_exercises)
+
+
+def check_notebook(path: Path) -> list[str]:
+    """Run every check on the notebook at ``path``."""
+    problems = [] if _NAME.match(path.name) else [f"file name {path.name!r} is not 'NN_lower_snake.ipynb'"]
+    nb = nbformat.read(path, as_version=4)
+    for check in CHECKS:
+        problems += check(nb)
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("paths", nargs="*", type=Path, help="notebooks (default: notebooks/*.ipynb)")
+    args = parser.parse_args(argv)
+    paths = args.paths or sorted((ROOT / "notebooks").glob("*.ipynb"))
+    failed = 0
+    for path in paths:
+        for problem in check_notebook(path):
+            print(f"{path}: {problem}")
+            failed = 1
+    return failed
+
+
+if __name__ == "__main__":
+    sys.exit(main())

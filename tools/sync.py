@@ -1,0 +1,217 @@
+"""Stamp the repository slug into every notebook and the README: ``python -m tools.sync [--check]``.
+
+From ``[tool.rnn-course]`` in ``pyproject.toml`` (the one place the slug lives) it writes:
+
+- the badge row under each notebook's title (Colab lecture version, Colab student version, GitHub);
+- the set-up cell (the code cell tagged ``setup``), identical in every notebook;
+- absolute raw-GitHub URLs for markdown images of ``img/`` (Colab cannot resolve relative paths);
+- the notebook table in README.md (between ``<!-- notebooks:start -->`` and ``<!-- notebooks:end -->``).
+
+It also strips outputs and execution counts. ``--check`` changes nothing and exits 1 if anything is out of sync.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import re
+import sys
+import tomllib
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+STUDENT = ROOT / "student"
+README = ROOT / "README.md"
+
+SETUP_TEMPLATE = '''\
+# Set-up (stamped by `python -m tools.sync`; edit the template in tools/sync.py, not this cell).
+import os
+import sys
+from pathlib import Path
+
+REPO, BRANCH = "{repo}", "{branch}"
+if "google.colab" in sys.modules:  # Colab: fetch the course once, install only what Colab lacks
+    import importlib.util
+    import subprocess
+
+    ROOT = Path("/content/" + REPO.split("/")[1])
+    if not (ROOT / "utils" / "notebook.py").is_file():
+        subprocess.run(["git", "clone", "--quiet", "--depth", "1", "--branch", BRANCH,
+                        f"https://github.com/{{REPO}}.git", str(ROOT)], check=True)
+    missing = [pip for module, pip in {colab_extras} if importlib.util.find_spec(module) is None]
+    if missing:
+        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", *missing], check=True)
+else:  # locally: $RNN_COURSE_ROOT, or the nearest folder above this one that holds utils/notebook.py
+    here = Path.cwd().resolve()
+    candidates = [Path(p) for p in [os.environ.get("RNN_COURSE_ROOT")] if p] + [here, *here.parents]
+    ROOT = next((p for p in candidates if (p / "utils" / "notebook.py").is_file()), None)
+    if ROOT is None:
+        raise RuntimeError("Course files not found: open this notebook inside the rnn-course folder, "
+                           "or set RNN_COURSE_ROOT to that folder.")
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from utils.notebook import setup
+
+setup(seed=42)'''
+
+#: (module, pip requirement) pairs the set-up cell installs in Colab when the module is missing.
+COLAB_EXTRAS = [("otter", "otter-grader~=7.0")]
+
+COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
+README_START, README_END = "<!-- notebooks:start -->", "<!-- notebooks:end -->"
+_IMG_LINK = re.compile(
+    r"""(?P<pre>\]\(|src=["'])(?P<url>(?:\.\./|\./)?img/[^)"'\s]+|https://raw\.githubusercontent\.com/[^/]+/[^/]+/[^/]+/img/[^)"'\s]+)"""
+)
+
+
+def load_config(pyproject: Path = ROOT / "pyproject.toml") -> dict[str, str]:
+    """Return ``{"repo": "owner/name", "branch": "main"}`` from ``[tool.rnn-course]`` in pyproject.toml."""
+    with open(pyproject, "rb") as f:
+        section = tomllib.load(f).get("tool", {}).get("rnn-course", {})
+    repo, branch = section.get("repo", ""), section.get("branch", "main")
+    if not re.fullmatch(r"[\w.-]+/[\w.-]+", repo):
+        raise ValueError(f'[tool.rnn-course] repo in {pyproject} must look like "owner/name", got {repo!r}')
+    return {"repo": repo, "branch": branch}
+
+
+def raw_url(config: dict[str, str], path: str) -> str:
+    """The raw-GitHub URL of a repository file (``path`` relative to the root, e.g. ``img/x.png``)."""
+    return f"https://raw.githubusercontent.com/{config['repo']}/{config['branch']}/{path}"
+
+
+def colab_url(config: dict[str, str], path: str) -> str:
+    """The URL that opens a repository notebook in Colab."""
+    return f"https://colab.research.google.com/github/{config['repo']}/blob/{config['branch']}/{path}"
+
+
+def github_url(config: dict[str, str], path: str) -> str:
+    """The URL of a repository file on GitHub."""
+    return f"https://github.com/{config['repo']}/blob/{config['branch']}/{path}"
+
+
+def setup_source(config: dict[str, str]) -> str:
+    """The set-up cell's source for this slug."""
+    extras = "[" + ", ".join(f'("{module}", "{pip}")' for module, pip in COLAB_EXTRAS) + "]"
+    return SETUP_TEMPLATE.format(repo=config["repo"], branch=config["branch"], colab_extras=extras)
+
+
+def badges(config: dict[str, str], name: str, student_exists: bool) -> str:
+    """The badge row for notebook ``name`` (file name), as markdown."""
+    parts = [f"[![Open the lecture version in Colab]({COLAB_BADGE})]({colab_url(config, f'notebooks/{name}')})"]
+    if student_exists:
+        parts.append(f"[![Open the student version in Colab]({COLAB_BADGE})]({colab_url(config, f'student/{name}')})")
+    parts.append(
+        "[![View on GitHub](https://img.shields.io/badge/view%20on-GitHub-24292e?logo=github)]"
+        f"({github_url(config, f'notebooks/{name}')})"
+    )
+    return " ".join(parts)
+
+
+def _fix_images(source: str, config: dict[str, str]) -> str:
+    def repl(match: re.Match) -> str:
+        url = match.group("url")
+        relative = "img/" + url.split("img/", 1)[1]
+        return match.group("pre") + raw_url(config, relative)
+
+    return _IMG_LINK.sub(repl, source)
+
+
+def synced(nb: nbformat.NotebookNode, name: str, config: dict[str, str], student_exists: bool):
+    """Return a synced copy of master notebook ``nb`` (file name ``name``)."""
+    nb = copy.deepcopy(nb)
+    for index, cell in enumerate(nb.cells):
+        tags = cell.get("metadata", {}).get("tags", [])
+        for key in ("execution", "papermill", "collapsed", "scrolled"):
+            cell.get("metadata", {}).pop(key, None)
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+            if "setup" in tags:
+                cell.source = setup_source(config)
+        elif cell.cell_type == "markdown":
+            source = _fix_images(cell.source, config)
+            if index == 0 and source.startswith("# "):
+                title = source.splitlines()[0]
+                source = f"{title}\n\n{badges(config, name, student_exists)}"
+            cell.source = source
+    for key in ("papermill", "widgets", "jupytext"):
+        nb.metadata.pop(key, None)
+    nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    nb.metadata["language_info"] = {"name": "python"}
+    return nb
+
+
+def readme_table(config: dict[str, str], notebooks: list[Path]) -> str:
+    """The README's notebook table, built from each notebook's ``metadata.rnn_course``."""
+    rows = [
+        "| # | Notebook | What you learn | Time | Lecture version | Student version |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for path in notebooks:
+        meta = nbformat.read(path, as_version=4).metadata.get("rnn_course", {})
+        number, name = path.stem[:2], path.name
+        lecture = f"[![Open in Colab]({COLAB_BADGE})]({colab_url(config, f'notebooks/{name}')})"
+        student = (
+            f"[![Open in Colab]({COLAB_BADGE})]({colab_url(config, f'student/{name}')})"
+            if (STUDENT / name).exists()
+            else "—"
+        )
+        rows.append(
+            f"| {number} | [{meta.get('title', path.stem)}](notebooks/{name}) | {meta.get('learn', '')} "
+            f"| {meta.get('minutes', '?')} min | {lecture} | {student} |"
+        )
+    return "\n".join(rows)
+
+
+def _dump(nb) -> str:
+    return nbformat.writes(nb) + "\n"
+
+
+def sync(check: bool = False, notebooks_dir: Path = NOTEBOOKS, readme: Path = README) -> list[str]:
+    """Sync every notebook in ``notebooks_dir`` and the README table; return the files that were (or would be)
+    changed."""
+    config = load_config()
+    changed = []
+    paths = sorted(notebooks_dir.glob("*.ipynb"))
+    for path in paths:
+        text = path.read_text(encoding="utf-8")
+        new = _dump(synced(nbformat.reads(text, as_version=4), path.name, config, (STUDENT / path.name).exists()))
+        if new != text:
+            changed.append(str(path.relative_to(ROOT)))
+            if not check:
+                path.write_text(new, encoding="utf-8")
+    if readme.exists():
+        text = readme.read_text(encoding="utf-8")
+        if README_START in text and README_END in text:
+            head, rest = text.split(README_START, 1)
+            _, tail = rest.split(README_END, 1)
+            new = f"{head}{README_START}\n{readme_table(config, paths)}\n{README_END}{tail}"
+            if new != text:
+                changed.append(str(readme.relative_to(ROOT)))
+                if not check:
+                    readme.write_text(new, encoding="utf-8")
+    return changed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if anything is out of sync")
+    args = parser.parse_args(argv)
+    changed = sync(check=args.check)
+    verb = "out of sync" if args.check else "updated"
+    for path in changed:
+        print(f"{verb}: {path}")
+    if args.check and changed:
+        print("Run `make sync` (python -m tools.sync) and commit the result.", file=sys.stderr)
+        return 1
+    if not changed:
+        print("everything in sync")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

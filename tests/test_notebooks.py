@@ -6,8 +6,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import NOTEBOOK_TIMES  # the same module object pytest loaded
 
-from tests.conftest import NOTEBOOK_TIMES
 from tools.execute import execute
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -30,7 +30,8 @@ def test_notebook_passes_every_check(path: Path) -> None:
     assert nbcheck.check_notebook(path) == []
 
 
-@pytest.mark.parametrize("path", STUDENT, ids=[p.stem for p in STUDENT])
+@pytest.mark.skipif(not STUDENT, reason="no student versions built yet")
+@pytest.mark.parametrize("path", STUDENT or [None], ids=[p.stem for p in STUDENT] or ["none"])
 def test_student_notebooks_have_no_outputs_and_good_images(path: Path) -> None:
     nb = nbformat.read(path, as_version=4)
     assert nbcheck.check_outputs(nb) + nbcheck.check_images(nb) == []
@@ -135,17 +136,22 @@ def test_every_figure_in_img_is_drawn_by_code_and_every_drawing_renders(tmp_path
 
 
 def test_importing_utils_has_no_side_effects() -> None:
+    """`import utils` and every submodule: no output, no seeding, no rcParams change, no backend switch."""
     code = (
-        "import matplotlib as mpl, random, sys\n"
-        "before = dict(mpl.rcParams); state = random.getstate()\n"
-        "import utils, utils.notebook, utils.plotting, utils.diagrams\n"
+        "import importlib, pkgutil, random, sys\n"
+        "import matplotlib as mpl, numpy as np\n"
+        "before = dict(mpl.rcParams); state = random.getstate(); np_state = np.random.get_state()[1].copy()\n"
+        "import utils\n"
+        "assert 'tensorflow' not in sys.modules, 'import utils imported tensorflow'\n"
+        "for m in pkgutil.walk_packages(utils.__path__, 'utils.'):\n"
+        "    importlib.import_module(m.name)\n"
         "assert dict(mpl.rcParams) == before, 'rcParams changed'\n"
         "assert random.getstate() == state, 'random seeded'\n"
-        "assert 'tensorflow' not in sys.modules, 'tensorflow imported by import utils'\n"
+        "assert (np.random.get_state()[1] == np_state).all(), 'numpy seeded'\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout == "" and result.stderr == ""
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout == "", "importing utils printed something"
 
 
 def test_setup_seeds_and_reports(capsys) -> None:

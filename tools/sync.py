@@ -167,6 +167,10 @@ def readme_table(config: dict[str, str], notebooks: list[Path]) -> str:
     return "\n".join(rows)
 
 
+def _show(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
 def _dump(nb) -> str:
     return nbformat.writes(nb) + "\n"
 
@@ -181,7 +185,7 @@ def sync(check: bool = False, notebooks_dir: Path = NOTEBOOKS, readme: Path = RE
         text = path.read_text(encoding="utf-8")
         new = _dump(synced(nbformat.reads(text, as_version=4), path.name, config, (STUDENT / path.name).exists()))
         if new != text:
-            changed.append(str(path.relative_to(ROOT)))
+            changed.append(_show(path))
             if not check:
                 path.write_text(new, encoding="utf-8")
     if readme.exists():
@@ -191,7 +195,7 @@ def sync(check: bool = False, notebooks_dir: Path = NOTEBOOKS, readme: Path = RE
             _, tail = rest.split(README_END, 1)
             new = f"{head}{README_START}\n{readme_table(config, paths)}\n{README_END}{tail}"
             if new != text:
-                changed.append(str(readme.relative_to(ROOT)))
+                changed.append(_show(readme))
                 if not check:
                     readme.write_text(new, encoding="utf-8")
     return changed

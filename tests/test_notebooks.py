@@ -34,3 +34,24 @@ def test_a_raising_notebook_fails(tmp_path: Path) -> None:
     nbformat.write(nb, path)
     with pytest.raises(papermill.PapermillExecutionError, match="broken on purpose"):
         execute(path, mode="lecture", out_dir=tmp_path / "out")
+
+
+def _printed(nb) -> list[str]:
+    """Everything a notebook printed to stdout or returned as text (stderr carries TensorFlow's logs)."""
+    texts = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if out.output_type == "stream" and out.name == "stdout":
+                texts.append(out.text)
+            elif out.output_type == "execute_result":
+                texts.append(out.data.get("text/plain", ""))
+    return texts
+
+
+def test_two_runs_give_the_same_numbers(tmp_path: Path) -> None:
+    """Seeds and op determinism: notebook 01 (it trains a model) prints the same numbers twice."""
+    path = ROOT / "notebooks" / "01_rnn_unrolling.ipynb"
+    first, _, _ = execute(path, mode="ci", out_dir=tmp_path / "a")
+    second, _, _ = execute(path, mode="ci", out_dir=tmp_path / "b")
+    assert _printed(first) == _printed(second)
+    assert any("validation MSE" in text for text in _printed(first))

@@ -32,7 +32,9 @@ def _inputs(batch, time, features, seed):
 @pytest.mark.parametrize("shape", SHAPES, ids=str)
 def test_rnn_matches_keras(shape):
     batch, time, features, units = shape
-    layer = _random_layer(keras.layers.SimpleRNN(units, return_sequences=True, return_state=True), features, 1)
+    layer = _random_layer(
+        keras.layers.SimpleRNN(units, return_sequences=True, return_state=True), features, 1
+    )
     x = _inputs(batch, time, features, 1)
     h0 = np.random.default_rng(7).normal(0, 1, (batch, units)).astype("float32")
     for init in (None, h0):
@@ -123,7 +125,10 @@ def test_param_counts_match_keras(units, features):
     for layer, expected in [
         (keras.layers.LSTM(units), cells.lstm_param_count(units, features)),
         (keras.layers.GRU(units), cells.gru_param_count(units, features)),
-        (keras.layers.GRU(units, reset_after=False), cells.gru_param_count(units, features, reset_after=False)),
+        (
+            keras.layers.GRU(units, reset_after=False),
+            cells.gru_param_count(units, features, reset_after=False),
+        ),
     ]:
         layer.build((None, None, features))
         assert layer.count_params() == expected
@@ -137,20 +142,44 @@ GRU_W = [np.zeros((4, 15)), np.zeros((5, 15)), np.zeros((2, 15))]
 @pytest.mark.parametrize(
     "call,pattern",
     [
-        (lambda: cells.lstm_forward(X, np.zeros((3, 20)), *LSTM_W[1:]), r"kernel has shape \(3, 20\), expected \(4, 20\)"),
-        (lambda: cells.lstm_forward(X, LSTM_W[0], np.zeros((5, 16)), LSTM_W[2]), r"recurrent_kernel has shape \(5, 16\)"),
-        (lambda: cells.lstm_forward(X, *LSTM_W[:2], np.zeros(16)), r"bias has shape \(16,\), expected \(20,\)"),
-        (lambda: cells.lstm_forward(X, *LSTM_W, c0=np.zeros((2, 4))), r"c0 has shape \(2, 4\), expected \(2, 5\)"),
+        (
+            lambda: cells.lstm_forward(X, np.zeros((3, 20)), *LSTM_W[1:]),
+            r"kernel has shape \(3, 20\), expected \(4, 20\)",
+        ),
+        (
+            lambda: cells.lstm_forward(X, LSTM_W[0], np.zeros((5, 16)), LSTM_W[2]),
+            r"recurrent_kernel has shape \(5, 16\)",
+        ),
+        (
+            lambda: cells.lstm_forward(X, *LSTM_W[:2], np.zeros(16)),
+            r"bias has shape \(16,\), expected \(20,\)",
+        ),
+        (
+            lambda: cells.lstm_forward(X, *LSTM_W, c0=np.zeros((2, 4))),
+            r"c0 has shape \(2, 4\), expected \(2, 5\)",
+        ),
         (lambda: cells.lstm_forward(X, *LSTM_W, h0=np.zeros(5)), r"h0 has shape \(5,\), expected \(2, 5\)"),
-        (lambda: cells.lstm_forward(X[0], *LSTM_W), r"x has shape \(3, 4\), expected \(batch, time, features\)"),
+        (
+            lambda: cells.lstm_forward(X[0], *LSTM_W),
+            r"x has shape \(3, 4\), expected \(batch, time, features\)",
+        ),
         (lambda: cells.lstm_forward(X[:, :0], *LSTM_W), r"empty axis"),
-        (lambda: cells.gru_forward(X, *GRU_W[:2], np.zeros(15)), r"bias has shape \(15,\), expected \(2, 15\)"),
+        (
+            lambda: cells.gru_forward(X, *GRU_W[:2], np.zeros(15)),
+            r"bias has shape \(15,\), expected \(2, 15\)",
+        ),
         (
             lambda: cells.gru_forward(X, *GRU_W, reset_after=False),
             r"bias has shape \(2, 15\), expected \(15,\)",
         ),
-        (lambda: cells.gru_forward(X, *LSTM_W), r"recurrent_kernel has shape \(5, 20\), expected \(units, 3·units\)"),
-        (lambda: cells.rnn_forward(X, np.zeros((4, 5)), np.zeros((5, 5)), np.zeros(4)), r"bias has shape \(4,\)"),
+        (
+            lambda: cells.gru_forward(X, *LSTM_W),
+            r"recurrent_kernel has shape \(5, 20\), expected \(units, 3·units\)",
+        ),
+        (
+            lambda: cells.rnn_forward(X, np.zeros((4, 5)), np.zeros((5, 5)), np.zeros(4)),
+            r"bias has shape \(4,\)",
+        ),
         (lambda: cells.rnn_step(X[:, 0], np.zeros((3, 5)), np.zeros((4, 5)), np.eye(5), None), r"h_prev"),
         (lambda: cells.lstm_forward(X, "weights", *LSTM_W[1:]), r"kernel must be a numeric array"),
     ],
@@ -163,5 +192,7 @@ def test_wrong_shapes_raise(call, pattern):
 def test_no_bias_means_zero_bias():
     rng = np.random.default_rng(3)
     x, k, u = rng.normal(size=(2, 3, 4)), rng.normal(size=(4, 15)), rng.normal(size=(5, 15))
-    np.testing.assert_array_equal(cells.gru_forward(x, k, u, None)[0], cells.gru_forward(x, k, u, np.zeros((2, 15)))[0])
+    np.testing.assert_array_equal(
+        cells.gru_forward(x, k, u, None)[0], cells.gru_forward(x, k, u, np.zeros((2, 15)))[0]
+    )
     assert cells.gru_forward(x.astype("float64"), k, u, None)[0].dtype == np.float64

@@ -119,7 +119,9 @@ def _prepare(
             "e.g. x[None] for one sequence or x[..., None] for one feature"
         )
     if 0 in x.shape:
-        raise ValueError(f"x has shape {x.shape} with an empty axis; pass at least one sequence, step and feature")
+        raise ValueError(
+            f"x has shape {x.shape} with an empty axis; pass at least one sequence, step and feature"
+        )
     features = x.shape[2]
     recurrent_kernel = _array(recurrent_kernel, "recurrent_kernel")
     if recurrent_kernel.ndim != 2 or recurrent_kernel.shape[1] != gates * recurrent_kernel.shape[0]:
@@ -135,7 +137,9 @@ def _prepare(
         bias = np.zeros((bias_rows, gates * units) if bias_rows else (gates * units,))
     bias = _array(bias, "bias")
     if bias_rows:
-        _check_shape(bias, "bias", (bias_rows, gates * units), f"(2, 3·units) for a {cell} with {units} units")
+        _check_shape(
+            bias, "bias", (bias_rows, gates * units), f"(2, 3·units) for a {cell} with {units} units"
+        )
     else:
         _check_shape(bias, "bias", (gates * units,), f"({gates}·units,) for a {cell} with {units} units")
     return x, kernel, recurrent_kernel, bias, units
@@ -257,7 +261,9 @@ def lstm_trace(x, kernel, recurrent_kernel, bias, h0=None, c0=None) -> dict[str,
     return {name: np.stack([getattr(s, name) for s in steps], axis=1) for name in LSTMStep._fields}
 
 
-def lstm_forward(x, kernel, recurrent_kernel, bias, h0=None, c0=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def lstm_forward(
+    x, kernel, recurrent_kernel, bias, h0=None, c0=None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Run an LSTM over whole sequences, like ``keras.layers.LSTM(units, return_sequences=True, return_state=True)``.
 
     Args:

@@ -1,0 +1,247 @@
+"""Build the student versions and autograder archives of every master notebook: ``python -m tools.student``.
+
+For each master ``notebooks/NN_name.ipynb`` (otter-grader assign format, see CONTRIBUTING.md) it
+
+1. copies the master to a temporary folder and injects two cells: an ``# ASSIGNMENT CONFIG`` raw cell at the top
+   (masters never carry one; the options are in :func:`assignment_config`) and, right after the ``## Exercises``
+   heading, the course's own otter set-up cell (:func:`init_cell_source`), which finds the public tests locally or
+   downloads them from the raw-GitHub URL of ``student/tests/NN_name/`` (otter 7's ``tests_url_prefix`` only
+   downloads on JupyterLite, not on Colab);
+2. runs ``otter assign`` on the copy;
+3. writes the student notebook to ``student/NN_name.ipynb``, its public tests to ``student/tests/NN_name/``, and the
+   autograder archive (public and hidden tests) to ``dist/autograder/NN_name.zip`` (git-ignored), which
+   ``python -m tools.grade`` uses.
+
+``--check`` writes nothing and exits 1 when the committed student files differ from a fresh build.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import filecmp
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import nbformat
+import yaml
+
+from tools.sync import load_config, raw_url
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+STUDENT = ROOT / "student"
+DIST = ROOT / "dist" / "autograder"
+EXERCISES_HEADING = "## Exercises"
+#: tag of the otter set-up cell this tool injects (tools.grade keeps it in the graded notebook)
+INIT_TAG = "otter_init"
+
+INIT_TEMPLATE = """\
+# Otter-grader set-up (written by `python -m tools.student`): `grader.check("q...")` runs a question's
+# public tests; the TA's grader also runs hidden ones.
+import os
+import urllib.request
+from pathlib import Path
+
+import otter
+
+NAME = "{name}"
+QUESTIONS = {questions!r}
+TESTS_URL = os.environ.get("RNN_COURSE_TESTS_URL", "{url}")
+if otter.Notebook._grading_mode:  # graded by otter: the autograder brings its own tests
+    grader = otter.Notebook()
+else:
+    def _has_tests(folder):
+        return all((folder / f"{{q}}.py").is_file() for q in QUESTIONS)
+
+    # next to this notebook (student/), else in the course folder (Colab clones it), else download them
+    tests_dir = next((d for d in [Path("tests") / NAME, ROOT / "student" / "tests" / NAME] if _has_tests(d)), None)
+    if tests_dir is None:
+        tests_dir = Path("tests") / NAME
+        tests_dir.mkdir(parents=True, exist_ok=True)
+        for q in QUESTIONS:
+            urllib.request.urlretrieve(f"{{TESTS_URL}}/{{q}}.py", tests_dir / f"{{q}}.py")
+    grader = otter.Notebook(NAME + ".ipynb", tests_dir=str(tests_dir))"""
+
+
+def question_names(nb: nbformat.NotebookNode) -> list[str]:
+    """Names of the questions (``# BEGIN QUESTION`` raw cells) of a master notebook, in order."""
+    names = []
+    for cell in nb.cells:
+        lines = cell.source.strip().splitlines()
+        if cell.cell_type == "raw" and lines and lines[0].strip() == "# BEGIN QUESTION":
+            config = yaml.safe_load("\n".join(lines[1:])) or {}
+            if "name" not in config:
+                raise ValueError(f"a '# BEGIN QUESTION' cell has no 'name:'; add one: {cell.source!r}")
+            names.append(str(config["name"]))
+    return names
+
+
+def exercises_index(nb: nbformat.NotebookNode) -> int:
+    """Index of the markdown cell that starts with the ``## Exercises`` heading."""
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown" and cell.source.lstrip().startswith(EXERCISES_HEADING):
+            return index
+    raise ValueError(
+        f"no markdown cell starts with '{EXERCISES_HEADING}'; add the heading before the exercises"
+    )
+
+
+def tests_url(name: str, config: dict[str, str] | None = None) -> str:
+    """Raw-GitHub URL of the folder that holds the public tests of notebook ``name`` (a file stem)."""
+    return raw_url(config or load_config(), f"student/tests/{name}")
+
+
+def init_cell_source(name: str, questions: list[str], url: str) -> str:
+    """Source of the otter set-up cell injected after the ``## Exercises`` heading."""
+    return INIT_TEMPLATE.format(name=name, questions=questions, url=url)
+
+
+def assignment_config(name: str) -> dict:
+    """The ``# ASSIGNMENT CONFIG`` options for a master (otter-grader 7.0, ``otter/assign/assignment.py``)."""
+    return {
+        "name": name,
+        "init_cell": False,  # ours (init_cell_source) works in Colab without tests_url_prefix
+        "check_all_cell": False,
+        "export_cell": False,  # students hand in the .ipynb itself
+        "run_tests": False,  # the masters' tests run in CI (tests/test_grading.py), not while building
+        "solutions_pdf": False,
+        # masters mark solutions inside the code cell (no raw SOLUTION block), so strip them in every cell
+        "strip_solutions_from_all_cells": True,
+        "template_pdf": False,
+        "tests": {"files": True, "ok_format": True},
+        "generate": {"pdf": False, "show_stdout": True},
+    }
+
+
+def prepare_master(nb: nbformat.NotebookNode, name: str, url: str) -> nbformat.NotebookNode:
+    """Return a copy of master ``nb`` with the assignment config and the otter set-up cell injected."""
+    nb = copy.deepcopy(nb)
+    questions = question_names(nb)
+    if not questions:
+        raise ValueError(f"{name}: no '# BEGIN QUESTION' cells; write the exercises in otter assign format")
+    init = nbformat.v4.new_code_cell(init_cell_source(name, questions, url))
+    init.metadata["tags"] = [INIT_TAG]
+    nb.cells.insert(exercises_index(nb) + 1, init)
+    config = "# ASSIGNMENT CONFIG\n" + yaml.safe_dump(assignment_config(name), sort_keys=False)
+    nb.cells.insert(0, nbformat.v4.new_raw_cell(config))
+    return nb
+
+
+def _normalise(nb: nbformat.NotebookNode) -> str:
+    """Stable text of a generated student notebook: no outputs, cell ids by position, answer cells editable.
+
+    Otter locks every cell of a question that is not in a raw ``SOLUTION`` block; the masters keep their solutions
+    in the code cell itself, so unlock code cells other than the ``grader.check`` ones.
+    """
+    for index, cell in enumerate(nb.cells):
+        cell.id = f"cell-{index:03d}"
+        if cell.cell_type == "code" and not cell.source.startswith("grader.check("):
+            cell.metadata.pop("deletable", None)
+            cell.metadata.pop("editable", None)
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    return nbformat.writes(nb) + "\n"
+
+
+def build_one(
+    master: Path, student_dir: Path, dist_dir: Path, config: dict[str, str] | None = None
+) -> list[Path]:
+    """Build the student version, public tests and autograder archive of one master; return the files written."""
+    name = master.stem
+    nb = nbformat.read(master, as_version=4)
+    with tempfile.TemporaryDirectory(prefix=f"assign-{name}-") as tmp:
+        tmp = Path(tmp)
+        source = tmp / f"{name}.ipynb"
+        nbformat.write(prepare_master(nb, name, tests_url(name, config)), source)
+        result = subprocess.run(
+            [sys.executable, "-m", "otter", "assign", "--no-pdfs", str(source), str(tmp / "dist")],
+            capture_output=True,
+            text=True,
+            cwd=tmp,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"otter assign failed on {master.name}:\n{result.stdout}\n{result.stderr}")
+        student_nb = nbformat.read(tmp / "dist" / "student" / f"{name}.ipynb", as_version=4)
+        written = [student_dir / f"{name}.ipynb"]
+        student_dir.mkdir(parents=True, exist_ok=True)
+        written[0].write_text(_normalise(student_nb), encoding="utf-8")
+        tests_dir = student_dir / "tests" / name
+        shutil.rmtree(tests_dir, ignore_errors=True)
+        tests_dir.mkdir(parents=True)
+        for test in sorted((tmp / "dist" / "student" / "tests").glob("*.py")):
+            shutil.copy(test, tests_dir / test.name)
+            written.append(tests_dir / test.name)
+        zips = list((tmp / "dist" / "autograder").glob("*.zip"))
+        if len(zips) != 1:
+            raise RuntimeError(
+                f"otter assign wrote {len(zips)} autograder archives for {master.name}, expected 1"
+            )
+        dist_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copy(zips[0], dist_dir / f"{name}.zip")
+        written.append(dist_dir / f"{name}.zip")
+    return written
+
+
+def masters(notebooks_dir: Path = NOTEBOOKS) -> list[Path]:
+    """The master notebooks, in order."""
+    return sorted(notebooks_dir.glob("[0-9][0-9]_*.ipynb"))
+
+
+def build(notebooks_dir: Path = NOTEBOOKS, student_dir: Path = STUDENT, dist_dir: Path = DIST) -> list[Path]:
+    """Build every master; remove student files of masters that no longer exist; return the files written."""
+    paths = masters(notebooks_dir)
+    names = {p.stem for p in paths}
+    for stale in list(student_dir.glob("*.ipynb")) + list((student_dir / "tests").glob("*")):
+        if stale.stem not in names:
+            shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
+    written = []
+    for path in paths:
+        written += build_one(path, student_dir, dist_dir)
+    return written
+
+
+def check(notebooks_dir: Path = NOTEBOOKS, student_dir: Path = STUDENT) -> list[str]:
+    """Paths under ``student_dir`` that differ from a fresh build (missing, stale or extra); empty when up to date."""
+    with tempfile.TemporaryDirectory(prefix="student-check-") as tmp:
+        fresh, dist = Path(tmp) / "student", Path(tmp) / "dist"
+        build(notebooks_dir, fresh, dist)
+        new = {p.relative_to(fresh) for p in fresh.rglob("*") if p.is_file()}
+        old = (
+            {p.relative_to(student_dir) for p in student_dir.rglob("*") if p.is_file()}
+            if student_dir.is_dir()
+            else set()
+        )
+        differ = [
+            p
+            for p in sorted(new | old)
+            if p not in new or p not in old or not filecmp.cmp(fresh / p, student_dir / p, shallow=False)
+        ]
+    return [str(Path(student_dir.name) / p) for p in differ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if student/ is stale")
+    args = parser.parse_args(argv)
+    if args.check:
+        stale = check()
+        for path in stale:
+            print(f"stale: {path}")
+        if stale:
+            print("Run `python -m tools.student` (make student) and commit student/.", file=sys.stderr)
+            return 1
+        print("student versions up to date")
+        return 0
+    for path in build():
+        print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -43,7 +43,8 @@ def draw_gru(highlight: str | None = None) -> Figure:
     # the state line h_{t-1} -> h_t along the top
     vector_node(ax, (0.45, TOP), r"$h_{t-1}$", kind="hidden")
     vector_node(ax, (10.55, TOP), r"$h_t$", kind="hidden", **kw("mix"))
-    arrow(ax, [(0.77, TOP), (XZ - 0.22, TOP)], head=False, **kw("update", "reset", "mix"))
+    arrow(ax, [(0.77, TOP), (XR, TOP)], head=False, **kw("update", "reset", "mix"))
+    arrow(ax, [(XR, TOP), (XZ - 0.22, TOP)], head=False, **kw("update", "mix"))
     arrow(ax, [(XZ + 0.22, TOP), (XMIX - 0.22, TOP)], head=False, **kw("mix"))
     arrow(ax, [(XMIX + 0.22, TOP), (10.23, TOP)], **kw("mix"))
     op_node(ax, (XZ, TOP), "×", **kw("update", "mix"))
@@ -88,7 +89,16 @@ def draw_gru(highlight: str | None = None) -> Figure:
     arrow(ax, [(XZ + GW / 2, GATE), (XONE - 0.25, GATE)], **kw("update", "mix"))
     op_node(ax, (XONE, GATE), "1−", radius=0.25, **kw("update", "mix"))
     arrow(ax, [(XONE + 0.25, GATE), (XMIX, GATE), (XMIX, MID - 0.22)], **kw("update", "mix"))
-    label(ax, (XMIX + 0.12, GATE + 0.45), r"$1-z_t$", size="small", ha="left")
+    one_minus = kw("update", "mix")
+    label(
+        ax,
+        (XMIX + 0.12, GATE + 0.45),
+        r"$1-z_t$",
+        size="small",
+        ha="left",
+        dim=one_minus.get("dim", False),
+        highlight=one_minus.get("highlight", False),
+    )
     return fig
 
 

@@ -72,10 +72,10 @@ def draw_lstm(highlight: str | None = None) -> Figure:
         box(ax, (x, GATE), GW, GH, text, fill=fill, fontsize=11, **kw(part))
         label(
             ax,
-            (x - 0.12, GATE + GH / 2 + 0.3),
+            (x - 0.12, GATE + GH / 2 + 0.3) if x != XO else ((XO + GW / 2 + XT - 0.22) / 2, GATE + 0.25),
             name,
             size="small",
-            ha="right",
+            ha="right" if x != XO else "center",
             dim=kw(part).get("dim", False),
             highlight=kw(part).get("highlight", False),
         )

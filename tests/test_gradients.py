@@ -90,6 +90,20 @@ def test_a_model_works_and_unbuilt_layers_are_built() -> None:
     model = keras.Sequential([keras.layers.GRU(3), keras.layers.Dense(1)])  # not built yet
     norms = state_input_gradient_norms(model, _inputs())
     assert norms.shape == (T,) and np.all(np.isfinite(norms)) and np.all(norms > 0)
+    fixed = keras.Sequential([keras.Input((T, 2)), keras.layers.SimpleRNN(3), keras.layers.Dense(2)])
+    assert state_input_gradient_norms(fixed, _inputs()).shape == (T,)
+
+
+def test_the_result_equals_tapes_batch_jacobian() -> None:
+    import tensorflow as tf
+
+    layer = keras.layers.LSTM(4)
+    x = tf.constant(_inputs(batch=2, steps=6))
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        h = layer(x)
+    expected = np.sqrt((tape.batch_jacobian(h, x).numpy() ** 2).sum(axis=(1, 3)))
+    np.testing.assert_allclose(state_input_gradient_norms(layer, x, per_example=True), expected, rtol=1e-5)
 
 
 @pytest.mark.parametrize(

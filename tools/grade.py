@@ -249,17 +249,22 @@ def grade(
     timeout: float = 120,
     memory_mb: int = 6144,
     progress: bool = True,
+    notebooks_dir: Path = NOTEBOOKS,
+    dist_dir: Path = DIST,
 ) -> list[dict]:
-    """Grade every submission against master ``notebook``, write ``out`` (CSV) and return the rows."""
+    """Grade every submission against master ``notebook``, write ``out`` (CSV) and return the rows.
+
+    Each row also has ``seconds``, the submission's wall time (not written to the CSV).
+    """
     from tqdm import tqdm
 
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")
     if timeout <= 0:
         raise ValueError(f"timeout must be positive seconds, got {timeout}")
-    master = resolve_master(notebook)
+    master = resolve_master(notebook, notebooks_dir)
     files = collect(submissions)
-    autograder = autograder_zip(master)
+    autograder = autograder_zip(master, dist_dir)
     questions = question_names(nbformat.read(master, as_version=4))
     possible = sum(question_points(master).values())
     rows: list[dict] = []

@@ -21,7 +21,6 @@ import argparse
 import copy
 import filecmp
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -147,6 +146,24 @@ def _normalise(nb: nbformat.NotebookNode) -> str:
     return nbformat.writes(nb) + "\n"
 
 
+def _otter_assign(source: Path, result: Path) -> None:
+    """``otter assign --no-pdfs SOURCE RESULT``, in this process (importing otter once per build)."""
+    import contextlib
+    import io
+    import os
+
+    from otter.assign import main as assign
+
+    cwd, log = os.getcwd(), io.StringIO()
+    try:
+        with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+            assign(str(source), str(result), no_pdfs=True)
+    except Exception as error:
+        raise RuntimeError(f"otter assign failed on {source.name}: {error}\n{log.getvalue()}") from error
+    finally:
+        os.chdir(cwd)
+
+
 def build_one(
     master: Path, student_dir: Path, dist_dir: Path, config: dict[str, str] | None = None
 ) -> list[Path]:
@@ -157,14 +174,7 @@ def build_one(
         tmp = Path(tmp)
         source = tmp / f"{name}.ipynb"
         nbformat.write(prepare_master(nb, name, tests_url(name, config)), source)
-        result = subprocess.run(
-            [sys.executable, "-m", "otter", "assign", "--no-pdfs", str(source), str(tmp / "dist")],
-            capture_output=True,
-            text=True,
-            cwd=tmp,
-        )
-        if result.returncode != 0:
-            raise RuntimeError(f"otter assign failed on {master.name}:\n{result.stdout}\n{result.stderr}")
+        _otter_assign(source, tmp / "dist")
         student_nb = nbformat.read(tmp / "dist" / "student" / f"{name}.ipynb", as_version=4)
         written = [student_dir / f"{name}.ipynb"]
         student_dir.mkdir(parents=True, exist_ok=True)
@@ -204,11 +214,17 @@ def build(notebooks_dir: Path = NOTEBOOKS, student_dir: Path = STUDENT, dist_dir
     return written
 
 
-def check(notebooks_dir: Path = NOTEBOOKS, student_dir: Path = STUDENT) -> list[str]:
-    """Paths under ``student_dir`` that differ from a fresh build (missing, stale or extra); empty when up to date."""
+def check(
+    notebooks_dir: Path = NOTEBOOKS, student_dir: Path = STUDENT, fresh: Path | None = None
+) -> list[str]:
+    """Paths under ``student_dir`` that differ from a fresh build (missing, stale or extra); empty when up to date.
+
+    ``fresh`` is a student folder already built from ``notebooks_dir`` (built here when not given).
+    """
     with tempfile.TemporaryDirectory(prefix="student-check-") as tmp:
-        fresh, dist = Path(tmp) / "student", Path(tmp) / "dist"
-        build(notebooks_dir, fresh, dist)
+        if fresh is None:
+            fresh = Path(tmp) / "student"
+            build(notebooks_dir, fresh, Path(tmp) / "dist")
         new = {p.relative_to(fresh) for p in fresh.rglob("*") if p.is_file()}
         old = (
             {p.relative_to(student_dir) for p in student_dir.rglob("*") if p.is_file()}

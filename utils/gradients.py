@@ -106,7 +106,13 @@ def state_input_gradient_norms(layer_or_model: Callable, x, per_example: bool = 
         jac = tf.reshape(grad, (batch, units, steps, features))  # jac[b, u, t, :] = ∂h_T[b, u] / ∂x[b, t, :]
         return tf.sqrt(tf.reduce_sum(tf.square(jac), axis=[1, 3]))
 
-    norms = jacobian_norms(xs).numpy().astype(np.float64)  # (batch, T)
+    logger = tf.get_logger()  # a new graph per layer is expected: silence TF's retracing warning, then restore
+    level = logger.level
+    logger.setLevel("ERROR")
+    try:
+        norms = jacobian_norms(xs).numpy().astype(np.float64)  # (batch, T)
+    finally:
+        logger.setLevel(level)
     return norms if per_example else norms.mean(axis=0)
 
 

@@ -38,6 +38,7 @@ from pathlib import Path
 
 import nbformat
 
+from tools.execute import course_env
 from tools.student import DIST, EXERCISES_HEADING, INIT_TAG, NOTEBOOKS, build_one, masters, question_names
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -156,12 +157,8 @@ def grade_one(
             row["seconds"] = round(time.monotonic() - started, 2)
             return row
         results = tmp / "results.json"
-        env = {
-            **os.environ,
-            "RNN_COURSE_ROOT": str(ROOT),
-            "TF_CPP_MIN_LOG_LEVEL": "3",
-            "PYTHONPATH": str(ROOT),
-        }
+        # the repository for `utils` (the set-up cell reads RNN_COURSE_ROOT) and the local data copy, as tools.execute
+        env = {**os.environ, **course_env(), "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(ROOT)}
         command = [
             sys.executable,
             "-m",

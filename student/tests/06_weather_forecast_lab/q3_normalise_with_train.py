@@ -1,0 +1,13 @@
+OK_FORMAT = True
+
+test = {   'name': 'q3_normalise_with_train',
+    'points': 1,
+    'suites': [   {   'cases': [   {   'code': '>>> _tr, _va, _te = split_in_time(demo)\n'
+                                               '>>> _ntr, _nva, _nte = normalise_with_train(_tr, _va, _te)\n'
+                                               '>>> assert np.allclose(_ntr.mean(), 0, atol=1e-09) and np.allclose(_ntr.std(), 1)\n',
+                                       'hidden': False,
+                                       'locked': False}],
+                      'scored': True,
+                      'setup': '',
+                      'teardown': '',
+                      'type': 'doctest'}]}

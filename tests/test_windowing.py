@@ -238,3 +238,12 @@ def test_window_spec_shuffles_only_training_and_plots():
     finally:
         plt.close(fig)
 
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_cardinality_is_known_like_keras(shuffle):
+    data, targets = series()
+    kwargs = dict(sequence_length=10, batch_size=7, shuffle=shuffle, seed=0)
+    ours = timeseries_dataset(data, targets, **kwargs)
+    theirs = keras.utils.timeseries_dataset_from_array(data, targets, **kwargs)
+    assert int(ours.cardinality()) == int(theirs.cardinality()) == 8

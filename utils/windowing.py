@@ -117,13 +117,29 @@ def timeseries_dataset(
     data_t = tf.constant(data)
     targets_t = None if targets is None else tf.constant(targets)
 
-    ds = tf.data.Dataset.from_tensor_slices(positions)
-    if shuffle:
-        if seed is None:
-            seed = int(np.random.randint(1e6))
-        ds = ds.shuffle(len(positions), seed=seed, reshuffle_each_iteration=True)
-    if batch_size is not None:
-        ds = ds.batch(batch_size)
+    positions_t = tf.constant(positions)
+    if shuffle and seed is None:
+        seed = int(np.random.randint(1e6))
+    if batch_size is None:
+        ds = tf.data.Dataset.from_tensor_slices(positions)
+        if shuffle:
+            ds = ds.shuffle(len(positions), seed=seed, reshuffle_each_iteration=True)
+    else:
+        # whole batches of start positions are sliced from one (per epoch, shuffled) vector: no per-window ops
+        n_batches = -(-len(positions) // batch_size)
+
+        def batches_of(order):
+            return tf.data.Dataset.range(n_batches).map(lambda i: order[i * batch_size : (i + 1) * batch_size])
+
+        if shuffle:
+            # one fresh seed per iteration (epoch), drawn deterministically from `seed`
+            epoch_seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).take(1)
+            ds = epoch_seeds.flat_map(
+                lambda s: batches_of(tf.random.experimental.stateless_shuffle(positions_t, tf.stack([s, 0])))
+            )
+        else:
+            ds = batches_of(positions_t)
+        ds = ds.apply(tf.data.experimental.assert_cardinality(n_batches))  # flat_map hides it; Keras needs it
 
     def gather(pos):
         windows = tf.gather(data_t, tf.expand_dims(pos, -1) + offsets)

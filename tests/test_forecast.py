@@ -130,25 +130,6 @@ def test_daily_mean_forecast_averages_the_same_hour():
     np.testing.assert_allclose(p1, forecast.persistence_forecast(t, 24, 24)[0])
 
 
-def test_window_dataset_matches_keras():
-    import keras
-
-    rng = np.random.default_rng(1)
-    values = rng.normal(size=(60, 3)).astype("float32")
-    target = rng.normal(size=60).astype("float32")
-    ours = list(forecast.window_dataset(values, target, 10, 4, batch_size=8))
-    ref = list(keras.utils.timeseries_dataset_from_array(values[:-4], target[13:], 10, batch_size=8))
-    assert len(ours) == len(ref)
-    for (x1, y1), (x2, y2) in zip(ours, ref):
-        np.testing.assert_array_equal(x1.numpy(), x2.numpy())
-        np.testing.assert_array_equal(y1.numpy(), y2.numpy())
-    shuffled = forecast.window_dataset(values, target, 10, 4, batch_size=8, shuffle=True, seed=3)
-    a = np.concatenate([y.numpy() for _, y in shuffled])
-    b = np.concatenate([y.numpy() for _, y in shuffled])
-    assert sorted(a) == sorted(target[13:]) and not np.array_equal(a, target[13:])
-    assert len(a) == len(b)
-
-
 def test_results_table_sorts_and_relates_to_persistence():
     rows = [
         {"model": "persistence", "val_mae": 2.0, "test_mae": 2.5, "params": 0, "train_seconds": 0.0},

@@ -258,44 +258,6 @@ def mae(predictions: np.ndarray, truths: np.ndarray) -> float:
     return float(np.mean(np.abs(predictions - truths)))
 
 
-def window_dataset(
-    values: np.ndarray,
-    target: np.ndarray,
-    sequence_length: int,
-    horizon: int,
-    batch_size: int = 256,
-    shuffle: bool = False,
-    seed: int = 0,
-    stride: int = 1,
-):
-    """A ``tf.data`` pipeline of ``(window, target)`` batches, built with one ``tf.gather`` per batch.
-
-    Args:
-        values: ``(time, features)`` inputs of one split (already normalised).
-        target: ``(time,)`` the quantity to forecast, in its own units.
-        sequence_length: input steps per window.
-        horizon: steps from the last input step to the target.
-        batch_size: windows per batch.
-        shuffle: shuffle the windows each epoch (seeded: the same order on every run).
-        seed: the shuffle seed.
-        stride: keep every ``stride``-th window (a smaller, faster training set).
-    """
-    import tensorflow as tf
-
-    if stride < 1:
-        raise ValueError(f"stride must be >= 1, got {stride}")
-    starts, targets = window_targets(values, target, sequence_length, horizon)
-    starts, targets = starts[::stride], targets[::stride]
-    data = tf.constant(np.asarray(values, dtype="float32"))
-    offsets = tf.range(sequence_length, dtype=tf.int64)
-    ds = tf.data.Dataset.from_tensor_slices((starts.astype("int64"), targets.astype("float32")))
-    if shuffle:
-        ds = ds.shuffle(len(starts), seed=seed, reshuffle_each_iteration=True)
-    ds = ds.batch(batch_size)
-    ds = ds.map(lambda s, y: (tf.gather(data, s[:, None] + offsets[None, :]), y))
-    return ds.prefetch(2)
-
-
 def fit_timed(model, train_ds, val_ds, epochs: int, patience: int = 3, verbose: int = 0):
     """Fit with EarlyStopping on ``val_mae`` (best weights restored) and time it.
 

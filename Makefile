@@ -31,6 +31,12 @@ sync: $(STAMP)
 figures: $(STAMP)
 	$(BIN)/python -m tools.figures
 
+student: $(STAMP)
+	$(BIN)/python -m tools.student
+
+bench: $(STAMP)
+	$(BIN)/python -m tools.bench_windowing
+
 lecture: $(STAMP)
 	$(BIN)/python -m tools.execute --mode lecture notebooks/*.ipynb
 

@@ -64,6 +64,7 @@ def spec_for(payload: bytes, base: str = "jena", **changes) -> data.DatasetSpec:
     spec = DATASETS[base]
     size, digest = checksum(payload, spec.hash_algorithm, spec.normalize_newlines)
     rows = payload.replace(b"\r\n", b"\n").rstrip(b"\n").count(b"\n")
+    changes = {"first": None, "last": None, **changes}
     return dataclasses.replace(spec, size=size, hash=digest, rows=rows, **changes)
 
 
@@ -124,12 +125,37 @@ def test_jena_wrong_hash_is_corrupt_and_mentions_unverified_record(jena_dir):
         load_weather("jena", data_dir=jena_dir)  # the real (unverified) md5 does not match the small file
 
 
-def test_jena_modified_value_is_corrupt(tmp_path):
-    spec = spec_for(jena_csv())
+def test_modified_value_is_corrupt_when_the_record_is_verified(tmp_path):
+    spec = spec_for(jena_csv(), verified=True)
     rows = [JENA_ROWS[0].replace("996.52", "996.53"), *JENA_ROWS[1:]]
     write_zip(tmp_path / spec.filename, spec.member, jena_csv(rows))
-    with pytest.raises(DatasetCorrupt, match="expected"):
+    with pytest.raises(DatasetCorrupt, match="expected .* bytes with"):
         load_weather(spec, data_dir=tmp_path)
+
+
+def test_unverified_record_mismatch_warns_when_every_schema_check_passes(tmp_path):
+    # Jena's size and hash come from an unverified record: a genuine download that differs from it must still
+    # load (schema-checked) and say so, never block every student
+    spec = spec_for(jena_csv(), first="2009-01-01 00:10:00", last="2009-01-13 00:50:00")
+    rows = [JENA_ROWS[0].replace("996.52", "996.53"), *JENA_ROWS[1:]]
+    write_zip(tmp_path / spec.filename, spec.member, jena_csv(rows))
+    with pytest.warns(data.DatasetChecksumWarning, match="third-party record.*passed every schema check"):
+        df = load_weather(spec, data_dir=tmp_path)
+    assert df.iloc[0]["p (mbar)"] == 996.53 and len(df) == len(JENA_ROWS)
+
+
+def test_unverified_record_mismatch_with_a_failed_schema_check_is_corrupt(tmp_path):
+    spec = spec_for(jena_csv())
+    write_zip(tmp_path / spec.filename, spec.member, jena_csv(JENA_ROWS[:-1]))  # one row short: truncated
+    with pytest.raises(DatasetCorrupt, match="also fails a schema check .*4 data rows, expected 5"):
+        load_weather(spec, data_dir=tmp_path)
+
+
+def test_first_and_last_timestamps_are_checked(jena_dir):
+    spec = spec_for(jena_csv(), last="2009-01-13 01:00:00")
+    with pytest.raises(DatasetSchemaError, match="last timestamp is 2009-01-13 00:50:00, expected 2009-01-13 01:00"):
+        load_weather(spec, data_dir=jena_dir)
+    assert DATASETS["jena"].first == "2009-01-01 00:10:00" and DATASETS["jena"].last == "2017-01-01 00:00:00"
 
 
 def test_truncated_zip_is_corrupt(tmp_path):

@@ -35,6 +35,7 @@ import dataclasses
 import hashlib
 import io
 import os
+import warnings
 import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -45,6 +46,7 @@ import pandas as pd
 __all__ = [
     "DATASETS",
     "DataError",
+    "DatasetChecksumWarning",
     "DatasetCorrupt",
     "DatasetNotAvailable",
     "DatasetSchemaError",
@@ -83,6 +85,10 @@ class DatasetNotAvailable(DataError):
     """The file is in no cache folder and could not be downloaded (offline, say); the message says where to put it."""
 
 
+class DatasetChecksumWarning(UserWarning):
+    """An unverified checksum record disagrees with the file, but the file passed every schema check."""
+
+
 class DatasetCorrupt(DataError):
     """The file is a bad or truncated archive, or its size or hash differs from the registry's."""
 
@@ -107,7 +113,10 @@ class DatasetSpec:
         parse: turns the verified CSV bytes into the cleaned DataFrame; raises :class:`DatasetSchemaError`.
         rows: expected number of data rows, or ``None`` to skip that check.
         normalize_newlines: hash CRLF/CR/LF files alike (see :func:`checksum`).
-        verified: whether the size and hash were checked on a genuine copy by the course authors.
+        verified: whether the size and hash were checked on a genuine copy by the course authors. A mismatch
+            is an error when they were; when not, a file that passes every schema check (row count, columns,
+            values, ``first`` and ``last``) is used with a :class:`DatasetChecksumWarning`.
+        first, last: expected first and last timestamps of the index (ISO strings), or ``None``.
         other_filenames: further file names accepted in a data folder (other zips or the bare CSV).
         description: one line naming the source, used in messages.
     """
@@ -125,6 +134,8 @@ class DatasetSpec:
     verified: bool = True
     other_filenames: tuple[str, ...] = ()
     description: str = ""
+    first: str | None = None
+    last: str | None = None
 
     @property
     def filenames(self) -> tuple[str, ...]:
@@ -249,6 +260,8 @@ DATASETS: dict[str, DatasetSpec] = {
         rows=420_551,
         normalize_newlines=False,
         verified=False,
+        first="2009-01-01 00:10:00",
+        last="2017-01-01 00:00:00",
         description="Jena climate 2009-2016, Max Planck Institute for Biogeochemistry, every 10 minutes",
     ),
     "beijing": DatasetSpec(
@@ -265,6 +278,8 @@ DATASETS: dict[str, DatasetSpec] = {
         normalize_newlines=True,
         verified=True,
         other_filenames=("PRSA_data_2010.1.1-2014.12.31.csv.zip",),
+        first="2010-01-01 00:00:00",
+        last="2014-12-31 23:00:00",
         description="UCI Beijing PM2.5 (PRSA) 2010-2014, hourly",
     ),
 }
@@ -348,22 +363,28 @@ def _read_member(path: Path, spec: DatasetSpec) -> bytes:
         raise DatasetCorrupt(f"{spec.name}: {path} is a bad or truncated zip archive ({err}). {fix}") from err
 
 
-def _verify(data: bytes, spec: DatasetSpec, path: Path) -> None:
+def _checksum_mismatch(data: bytes, spec: DatasetSpec, path: Path) -> str | None:
+    """``None`` when the CSV has the expected size and hash, else the message that says how it differs."""
     size, digest = checksum(data, spec.hash_algorithm, spec.normalize_newlines)
     if size == spec.size and digest == spec.hash:
-        return
+        return None
     what = "line-ending-normalised " if spec.normalize_newlines else ""
     msg = (
         f"{spec.name}: {spec.member} from {path} is {size:,} bytes with {spec.hash_algorithm} {digest}; "
-        f"expected {spec.size:,} bytes with {spec.hash} ({what}CSV). The file is truncated, modified or not "
-        f"this data set. Delete {path} and load again to download a fresh copy."
+        f"expected {spec.size:,} bytes with {spec.hash} ({what}CSV)."
     )
     if not spec.verified:
         msg += (
-            " Note: the expected size and hash of this data set come from a third-party record that the course "
-            "could not verify; if a fresh download from the official URL fails this check, please report it."
+            " The expected size and hash of this data set come from a third-party record that the course "
+            "could not verify."
         )
-    raise DatasetCorrupt(msg)
+    return msg
+
+
+def _check_span(df: pd.DataFrame, spec: DatasetSpec) -> None:
+    for label, expected, got in [("first", spec.first, df.index[0]), ("last", spec.last, df.index[-1])]:
+        if expected is not None and got != pd.Timestamp(expected):
+            raise DatasetSchemaError(f"{spec.name}: the {label} timestamp is {got}, expected {expected}.")
 
 
 def load_weather(name: str | DatasetSpec, data_dir: str | os.PathLike | None = None) -> pd.DataFrame:
@@ -381,8 +402,12 @@ def load_weather(name: str | DatasetSpec, data_dir: str | os.PathLike | None = N
     Raises:
         ValueError: unknown ``name``.
         DatasetNotAvailable: no local copy and the download failed; the message says where to put the file.
-        DatasetCorrupt: bad or truncated archive, or size/hash mismatch.
+        DatasetCorrupt: bad or truncated archive, or size/hash mismatch (for a data set whose record is
+            unverified: a mismatch together with a failed schema check; alone it is a warning).
         DatasetSchemaError: unexpected columns, dates, values or row count.
+
+    Warns:
+        DatasetChecksumWarning: the size or hash differs from an unverified record but every schema check passed.
     """
     if isinstance(name, DatasetSpec):
         spec = name
@@ -393,8 +418,25 @@ def load_weather(name: str | DatasetSpec, data_dir: str | os.PathLike | None = N
     dirs = candidate_dirs(data_dir)
     path = _find_local(spec, dirs) or _download(spec, dirs)
     data = _read_member(path, spec)
-    _verify(data, spec, path)
-    df = spec.parse(data, spec)
+    mismatch = _checksum_mismatch(data, spec, path)
+    fix = f"The file is truncated, modified or not this data set. Delete {path} and load again to download a fresh copy."
+    if mismatch and spec.verified:
+        raise DatasetCorrupt(f"{mismatch} {fix}")
+    try:
+        df = spec.parse(data, spec)
+        _check_span(df, spec)
+    except DatasetSchemaError as err:
+        if mismatch:
+            raise DatasetCorrupt(f"{mismatch} It also fails a schema check ({err}) {fix}") from err
+        raise
+    if mismatch:  # an unverified record only: the file passed every schema check
+        warnings.warn(
+            f"{mismatch} The file passed every schema check ({len(df):,} rows from {df.index[0]} to "
+            f"{df.index[-1]}, the expected columns and values), so it is used. If it came from {spec.url}, "
+            "please report the size and hash above so that the course can record them.",
+            DatasetChecksumWarning,
+            stacklevel=2,
+        )
     df.attrs["source"] = str(path)
     return df
 

@@ -20,7 +20,9 @@ The two data sets:
   420,551 rows, from the URL the Keras examples use. The expected CSV size (43,164,220 bytes) and md5
   (959915f05bfafef18e471a97ae679535) come from a third-party record (a DVC pointer in ``logus2k/jena_weather``)
   and could NOT be verified when this module was written, because no complete copy was reachable. They are
-  checked all the same; if a genuine download fails the check, the error says so and asks for a report.
+  checked all the same, but as the record may be wrong, a file that differs from it and passes every schema check
+  (rows, columns, values, first and last timestamp) is used with a :class:`DatasetChecksumWarning` asking for a
+  report; a mismatch with any failed schema check is :class:`DatasetCorrupt`.
 * ``"beijing"``: the UCI Beijing PM2.5 (PRSA) hourly record 2010-2014, 43,824 rows. Its checksum was verified on
   a copy that agrees byte for byte with several independent ones (``../shared/data/SOURCES.md``). The hash is
   taken after normalising line endings, so a CRLF/LF difference (or a missing final newline) is not corruption.

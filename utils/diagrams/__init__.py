@@ -194,6 +194,29 @@ def label(ax, xy: tuple[float, float], text: str, size: str = "fontsize", dim: b
     ax.text(*xy, text, fontsize=STYLE[size], color=str(colour), zorder=6, **kwargs)
 
 
+def highlighter(highlight: str | None) -> Callable[..., dict]:
+    """Keyword arguments for drawing one part of a cell figure in colour and greying out the rest.
+
+    ``highlighter(h)(*parts)`` gives ``{}`` when nothing is highlighted (``h`` is ``None``), else
+    ``{"highlight": True, "dim": False}`` when ``h`` is one of ``parts`` and the reverse otherwise; pass it on
+    to :func:`box`, :func:`op_node`, :func:`vector_node` and :func:`arrow`.
+    """
+
+    def kw(*parts: str) -> dict:
+        if highlight is None:
+            return {}
+        on = highlight in parts
+        return {"highlight": on, "dim": not on}
+
+    return kw
+
+
+def cell_frame(ax, title: str, highlight: str | None) -> None:
+    """The title and the rounded outline shared by the gated-cell figures (dimmed when a part is highlighted)."""
+    label(ax, (5.5, 6.05), title)
+    box(ax, (5.5, 3.05), 9.4, 4.6, fill="white", dim=highlight is not None, rounding=0.3, zorder=1)
+
+
 def save(fig: Figure, path: str | Path) -> Path:
     """Write ``fig`` as a PNG with a white background and reproducible metadata; return the path."""
     path = Path(path)

@@ -7,7 +7,7 @@ from functools import partial
 from matplotlib import patheffects
 from matplotlib.figure import Figure
 
-from . import arrow, box, label, new_figure, op_node, vector_node
+from . import arrow, box, cell_frame, highlighter, label, new_figure, op_node, vector_node
 
 #: the parts of the drawing a figure can highlight
 PARTS = ("update", "reset", "candidate", "mix")
@@ -30,15 +30,9 @@ def draw_gru(highlight: str | None = None) -> Figure:
     if highlight not in (None, *PARTS):
         raise ValueError(f"highlight must be None or one of {PARTS}, got {highlight!r}")
     fig, ax = new_figure(11.0, 6.6, scale=0.85)
+    kw = highlighter(highlight)
 
-    def kw(*parts: str) -> dict:
-        if highlight is None:
-            return {}
-        on = highlight in parts
-        return {"highlight": on, "dim": not on}
-
-    label(ax, (5.5, 6.05), TITLES[highlight])
-    box(ax, (5.5, 3.05), 9.4, 4.6, fill="white", dim=highlight is not None, rounding=0.3, zorder=1)
+    cell_frame(ax, TITLES[highlight], highlight)
 
     # the state line h_{t-1} -> h_t along the top
     vector_node(ax, (0.45, TOP), r"$h_{t-1}$", kind="hidden")

@@ -6,7 +6,7 @@ from functools import partial
 
 from matplotlib.figure import Figure
 
-from . import arrow, box, label, new_figure, op_node, vector_node
+from . import arrow, box, cell_frame, highlighter, label, new_figure, op_node, vector_node
 
 #: the parts of the drawing a figure can highlight
 PARTS = ("state", "forget", "input", "output")
@@ -31,18 +31,12 @@ def draw_lstm(highlight: str | None = None) -> Figure:
     if highlight not in (None, *PARTS):
         raise ValueError(f"highlight must be None or one of {PARTS}, got {highlight!r}")
     fig, ax = new_figure(11.0, 6.6, scale=0.85)
-
-    def kw(*parts: str) -> dict:
-        if highlight is None:
-            return {}
-        on = highlight in parts
-        return {"highlight": on, "dim": not on}
+    kw = highlighter(highlight)
 
     bus_kw = kw("forget", "input", "output")
     if highlight in ("forget", "input", "output"):
         bus_kw = {}  # the gates read [h_{t-1}, x_t]: keep the bus visible, not highlighted
-    label(ax, (5.5, 6.05), TITLES[highlight])
-    box(ax, (5.5, 3.05), 9.4, 4.6, fill="white", dim=highlight is not None, rounding=0.3, zorder=1)
+    cell_frame(ax, TITLES[highlight], highlight)
 
     # cell-state highway along the top
     vector_node(ax, (0.45, TOP), r"$c_{t-1}$", kind="cell_state", **kw("state"))

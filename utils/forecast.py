@@ -270,7 +270,10 @@ def fit_timed(model, train_ds, val_ds, epochs: int, patience: int = 3, verbose: 
         raise ValueError(f"epochs must be >= 1, got {epochs}")
     stop = keras.callbacks.EarlyStopping(monitor="val_mae", patience=patience, restore_best_weights=True)
     start = time.perf_counter()
-    history = model.fit(train_ds, validation_data=val_ds, epochs=epochs, callbacks=[stop], verbose=verbose)
+    # shuffle=False: a tf.data pipeline shuffles itself (utils.windowing does, per epoch); Keras would only warn
+    history = model.fit(
+        train_ds, validation_data=val_ds, epochs=epochs, callbacks=[stop], verbose=verbose, shuffle=False
+    )
     return history, time.perf_counter() - start
 
 

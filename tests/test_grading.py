@@ -192,6 +192,20 @@ def test_committed_student_versions_are_up_to_date(built):
     )
 
 
+def test_staleness_check_ignores_what_running_a_student_notebook_writes(built, tmp_path):
+    """Running a student notebook writes .OTTER_LOG and results/ into student/: not staleness; other extras are."""
+    import shutil
+
+    copy = tmp_path / "student"
+    shutil.copytree(built[0], copy)
+    (copy / ".OTTER_LOG").write_bytes(b"log")
+    (copy / "results").mkdir()
+    (copy / "results" / "06_weather_forecast_lab.csv").write_text("model,val_mae\n")
+    assert student.check(student_dir=copy, fresh=built[0]) == []
+    (copy / "stray.ipynb").write_text("{}")
+    assert student.check(student_dir=copy, fresh=built[0]) == ["student/stray.ipynb"]
+
+
 def test_reduce_keeps_setup_imports_parameters_and_exercises():
     nb = nbformat.read(grading.resolve_master("01"), as_version=4)
     reduced = grading.reduce_notebook(nb)

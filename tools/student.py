@@ -219,6 +219,15 @@ def build(notebooks_dir: Path = NOTEBOOKS, student_dir: Path = STUDENT, dist_dir
     return written
 
 
+RUN_ARTEFACTS = (".OTTER_LOG", "results", ".ipynb_checkpoints")
+"""Files and folders that running a student notebook locally writes into student/ (git ignores them too)."""
+
+
+def _is_run_artefact(relative: Path) -> bool:
+    """True for a path under student/ written by running a notebook there, not by ``build``."""
+    return any(part in RUN_ARTEFACTS for part in relative.parts)
+
+
 def check(
     notebooks_dir: Path = NOTEBOOKS, student_dir: Path = STUDENT, fresh: Path | None = None
 ) -> list[str]:
@@ -232,7 +241,11 @@ def check(
             build(notebooks_dir, fresh, Path(tmp) / "dist")
         new = {p.relative_to(fresh) for p in fresh.rglob("*") if p.is_file()}
         old = (
-            {p.relative_to(student_dir) for p in student_dir.rglob("*") if p.is_file()}
+            {
+                p.relative_to(student_dir)
+                for p in student_dir.rglob("*")
+                if p.is_file() and not _is_run_artefact(p.relative_to(student_dir))
+            }
             if student_dir.is_dir()
             else set()
         )

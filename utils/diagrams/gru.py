@@ -1,4 +1,9 @@
-"""The GRU cell (Keras form ``h_t = z_t·h_{t-1} + (1 − z_t)·h̃_t``): whole, then one step highlighted at a time."""
+"""The GRU cell (Keras form ``h_t = z_t·h_{t-1} + (1 − z_t)·h̃_t``): whole, then one step highlighted at a time.
+
+The candidate is drawn in the ``reset_after=False`` form (Cho et al. 2014, and the lecture notes'): the tanh
+layer reads only ``x_t`` and the reset state ``r_t ⊙ h_{t-1}``. Keras's default ``reset_after=True`` applies
+``r_t`` after the recurrent product instead; every figure says so in its footnote.
+"""
 
 from __future__ import annotations
 
@@ -16,20 +21,27 @@ TITLES = {
     None: "GRU cell (Keras gate order z, r, h)",
     "update": r"update gate: $z_t = \sigma(x_t W_z + h_{t-1} U_z + b_z)$",
     "reset": r"reset gate: $r_t = \sigma(x_t W_r + h_{t-1} U_r + b_r)$",
-    "candidate": r"candidate: $\tilde h_t = \tanh(x_t W_h + (r_t \odot h_{t-1}) U_h + b_h)$",
+    "candidate": r"candidate (reset_after=False): $\tilde h_t = \tanh(x_t W_h + (r_t \odot h_{t-1}) U_h + b_h)$",
     "mix": r"final mix (a sum): $h_t = z_t \odot h_{t-1} + (1 - z_t) \odot \tilde h_t$",
 }
 
 TOP, BUS, GATE, MID = 4.6, 1.5, 2.6, 3.6
 GW, GH = 0.75, 0.6
 XR, XC, XZ, XONE, XMIX = 2.6, 4.4, 6.4, 7.6, 8.6  # reset, candidate, update, 1−, final + / ×
+XLINE = 1.0  # height of the x_t-only line into the candidate, below the [h_{t-1}, x_t] bus
+
+#: which ``reset_after`` variant the figures draw, written under every figure
+VARIANT_NOTE = (r"Drawn: reset_after=False, $\tilde h_t = \tanh(x_t W_h + (r_t \odot h_{t-1}) U_h + b_h)$."
+                "  Keras's default reset_after=True resets after the product:\n"
+                r"$\tilde h_t = \tanh(x_t W_h + b^{in}_h + r_t \odot (h_{t-1} U_h + b^{rec}_h))$.")
 
 
 def draw_gru(highlight: str | None = None) -> Figure:
     """The GRU cell; ``highlight`` (one of :data:`PARTS`) draws that part in colour and greys out the rest."""
     if highlight not in (None, *PARTS):
         raise ValueError(f"highlight must be None or one of {PARTS}, got {highlight!r}")
-    fig, ax = new_figure(11.0, 6.6, scale=0.85)
+    fig, ax = new_figure(11.0, 7.4, scale=0.85)
+    ax.set_ylim(-0.8, 6.6)  # room under the cell for the footnote
     kw = highlighter(highlight)
 
     cell_frame(ax, TITLES[highlight], highlight)
@@ -50,12 +62,20 @@ def draw_gru(highlight: str | None = None) -> Figure:
     vector_node(ax, (1.7, 0.4), r"$x_t$", kind="input", **bus_kw)
     arrow(ax, [(1.7, 0.72), (1.7, BUS)], head=False, **bus_kw)
     label(ax, (2.0, BUS - 0.3), r"$[h_{t-1}, x_t]$", size="small", ha="left", dim=highlight == "mix")
+    # the candidate reads x_t alone (not the bus: the un-reset h_{t-1} must not reach it), crossing the bus on a
+    # bridge; h_{t-1} reaches it only through the reset product r_t ⊙ h_{t-1} below
+    x_kw = {} if highlight in (None, "candidate") else {"dim": True}
+    arrow(ax, [(1.7, XLINE), (XC, XLINE), (XC, BUS + 0.25)], head=False, **x_kw)
+    ax.patches[-1].set_path_effects([patheffects.withStroke(linewidth=7, foreground="white")])
+    arrow(ax, [(XC, BUS + 0.25), (XC, GATE - GH / 2)], **x_kw)
+    label(ax, (XC + 0.12, XLINE + 0.22), r"$x_t$", size="small", ha="left", dim=x_kw.get("dim", False))
     for x, text, fill, part, name in [
         (XR, "σ", "sigmoid", "reset", r"$r_t$"),
         (XC, "tanh", "tanh", "candidate", r"$\tilde h_t$"),
         (XZ, "σ", "sigmoid", "update", r"$z_t$"),
     ]:
-        arrow(ax, [(x, BUS), (x, GATE - GH / 2)], **({} if highlight in (None, part) else {"dim": True}))
+        if part != "candidate":
+            arrow(ax, [(x, BUS), (x, GATE - GH / 2)], **({} if highlight in (None, part) else {"dim": True}))
         box(ax, (x, GATE), GW, GH, text, fill=fill, fontsize=11, **kw(part))
         on = kw(part)
         label(
@@ -93,6 +113,7 @@ def draw_gru(highlight: str | None = None) -> Figure:
         dim=one_minus.get("dim", False),
         highlight=one_minus.get("highlight", False),
     )
+    label(ax, (5.5, -0.75), VARIANT_NOTE, size="small", va="bottom")
     return fig
 
 

@@ -210,3 +210,51 @@ def test_no_bias_means_zero_bias():
         cells.gru_forward(x, k, u, None)[0], cells.gru_forward(x, k, u, np.zeros((2, 15)))[0]
     )
     assert cells.gru_forward(x.astype("float64"), k, u, None)[0].dtype == np.float64
+
+
+# ------------------------------------------------------------------------------------------- cuDNN eligibility
+CUDNN_CASES = [
+    ({}, []),
+    ({"dropout": 0.2}, []),
+    ({"recurrent_dropout": 0.2}, ["recurrent_dropout=0.2"]),
+    ({"activation": "relu"}, ["activation=relu (needs tanh)"]),
+    ({"recurrent_activation": "hard_sigmoid"}, ["recurrent_activation=hard_sigmoid (needs sigmoid)"]),
+    ({"unroll": True}, ["unroll=True"]),
+    ({"use_bias": False}, ["use_bias=False"]),
+    ({"use_cudnn": False}, ["use_cudnn=False"]),
+    ({"activation": "relu", "unroll": True}, ["activation=relu (needs tanh)", "unroll=True"]),
+]
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
+@pytest.mark.parametrize(("kwargs", "expected"), CUDNN_CASES)
+def test_cudnn_blockers_name_every_setting_that_rules_cudnn_out(kind: str, kwargs: dict, expected: list) -> None:
+    layer = getattr(keras.layers, kind)(4, **kwargs)
+    assert cells.cudnn_blockers(layer) == expected
+    assert cells.cudnn_eligible(layer) is (not expected)
+
+
+def test_cudnn_rules_apply_the_gru_reset_after_rule() -> None:
+    assert cells.cudnn_blockers(keras.layers.GRU(4, reset_after=False)) == ["reset_after=False"]
+    assert cells.cudnn_eligible(keras.layers.GRU(4, reset_after=True))
+    with pytest.raises(ValueError, match="keras.layers.LSTM or keras.layers.GRU"):
+        cells.cudnn_blockers(keras.layers.SimpleRNN(4))
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
+@pytest.mark.parametrize("reset_after", [True, False])
+@pytest.mark.parametrize("kwargs", [case[0] for case in CUDNN_CASES])
+def test_cudnn_rules_agree_with_the_installed_keras(kind: str, reset_after: bool, kwargs: dict) -> None:
+    """Our public-API rules give the same answer as Keras's own (private) checks plus its inner_loop conditions."""
+    tf_rnn = pytest.importorskip("keras.src.backend.tensorflow.rnn")
+    if kind == "LSTM":
+        layer = keras.layers.LSTM(4, **kwargs)
+        args_ok = tf_rnn._do_lstm_arguments_support_cudnn(
+            layer.cell.activation, layer.cell.recurrent_activation, layer.unroll, layer.cell.use_bias)
+    else:
+        layer = keras.layers.GRU(4, reset_after=reset_after, **kwargs)
+        args_ok = tf_rnn._do_gru_arguments_support_cudnn(
+            layer.cell.activation, layer.cell.recurrent_activation, layer.unroll, layer.cell.use_bias,
+            layer.cell.reset_after)
+    keras_says = bool(args_ok) and not layer.cell.recurrent_dropout and layer.use_cudnn in ("auto", True)
+    assert cells.cudnn_eligible(layer) is keras_says

@@ -19,6 +19,9 @@ activations are the Keras defaults: ``tanh`` for the state/candidate and ``sigmo
 The step functions (:func:`rnn_step`, :func:`lstm_step`, :func:`gru_step`) return a NamedTuple with the new
 state and every gate's activation; :func:`lstm_trace` and :func:`gru_trace` collect them over a whole
 sequence for plotting. Computation is done in float64 and returned as float32 (float64 for float64 input).
+
+:func:`cudnn_blockers` and :func:`cudnn_eligible` read a Keras ``LSTM`` or ``GRU`` layer's settings and say
+whether the TensorFlow backend may run it with NVIDIA's fused cuDNN kernel (they import Keras only when called).
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ import numpy as np
 
 __all__ = [
     "GRUStep",
+    "cudnn_blockers",
+    "cudnn_eligible",
     "LSTMStep",
     "RNNStep",
     "gru_forward",
@@ -85,6 +90,61 @@ def lstm_param_count(units: int, features: int) -> int:
 def gru_param_count(units: int, features: int, reset_after: bool = True) -> int:
     """Trainable parameters of ``keras.layers.GRU(units)``: ``3·(u·(u+d) + u)``, plus ``3·u`` if ``reset_after``."""
     return 3 * (units * (units + features) + units) + (3 * units if reset_after else 0)
+
+
+# --------------------------------------------------------------------------------------------- cuDNN rules
+def cudnn_blockers(layer) -> list[str]:
+    """The settings of a Keras ``LSTM`` or ``GRU`` layer that keep it off the cuDNN kernel; empty if none.
+
+    The rules are those of Keras 3's TensorFlow backend (``keras/src/backend/tensorflow/rnn.py``,
+    ``_do_lstm_arguments_support_cudnn`` / ``_do_gru_arguments_support_cudnn``, and ``LSTM.inner_loop`` /
+    ``GRU.inner_loop``), written with the public API only:
+
+    - ``activation`` is tanh and ``recurrent_activation`` is sigmoid;
+    - ``unroll=False``, ``use_bias=True``, ``recurrent_dropout == 0`` (input ``dropout`` is fine);
+    - GRU only: ``reset_after=True``;
+    - ``use_cudnn`` is not ``False``.
+
+    Two conditions are not settings and are not checked here: a GPU must be visible at run time, and a mask,
+    if any, must be right-padded with no sequence fully masked.
+
+    Raises:
+        ValueError: if ``layer`` is not a ``keras.layers.LSTM`` or ``keras.layers.GRU``.
+    """
+    import keras
+
+    if not isinstance(layer, (keras.layers.LSTM, keras.layers.GRU)):
+        raise ValueError(f"layer must be a keras.layers.LSTM or keras.layers.GRU, got {type(layer).__name__}")
+    tanh = {keras.activations.tanh, keras.ops.tanh}
+    sigmoid = {keras.activations.sigmoid, keras.ops.sigmoid}
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        tanh.add(tf.tanh)
+        sigmoid.add(tf.sigmoid)
+    cell = layer.cell
+    blockers = []
+    if cell.activation not in tanh:
+        blockers.append(f"activation={getattr(cell.activation, '__name__', cell.activation)} (needs tanh)")
+    if cell.recurrent_activation not in sigmoid:
+        name = getattr(cell.recurrent_activation, "__name__", cell.recurrent_activation)
+        blockers.append(f"recurrent_activation={name} (needs sigmoid)")
+    if layer.unroll:
+        blockers.append("unroll=True")
+    if not cell.use_bias:
+        blockers.append("use_bias=False")
+    if cell.recurrent_dropout:
+        blockers.append(f"recurrent_dropout={cell.recurrent_dropout}")
+    if isinstance(layer, keras.layers.GRU) and not cell.reset_after:
+        blockers.append("reset_after=False")
+    if layer.use_cudnn is False:
+        blockers.append("use_cudnn=False")
+    return blockers
+
+
+def cudnn_eligible(layer) -> bool:
+    """True when a Keras ``LSTM``/``GRU`` layer's settings allow the cuDNN kernel: see :func:`cudnn_blockers`."""
+    return not cudnn_blockers(layer)
 
 
 # --------------------------------------------------------------------------------------------- validation

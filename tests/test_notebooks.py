@@ -66,3 +66,63 @@ def test_printed_text_ignores_how_streams_are_chunked() -> None:
     other.cells[0].outputs = [nbformat.v4.new_output("stream", name="stdout", text="a = 1\nb = 3\n")]
     assert _printed(one) == _printed(two)
     assert _printed(one) != _printed(other)
+
+
+def test_two_runs_give_the_same_numbers(tmp_path: Path) -> None:
+    """Seeds and op determinism: notebook 01 (it trains a model) prints the same numbers twice."""
+    path = ROOT / "notebooks" / "01_rnn_unrolling.ipynb"
+    first, _, _ = execute(path, mode="ci", out_dir=tmp_path / "a")
+    second, _, _ = execute(path, mode="ci", out_dir=tmp_path / "b")
+    assert _printed(first) == _printed(second)
+    assert any("validation MSE" in text for text in _printed(first))
+
+
+def write_jena_shaped_csv(folder: Path, seed: int = 0) -> Path:
+    """A synthetic CSV in the Jena climate file's exact format and size: quoted header, 420,551 day-first rows
+    every 10 minutes from 01.01.2009 00:10:00 to 01.01.2017 00:00:00 (217 readings missing, as in the real
+    file's count), two-decimal values with a daily and a yearly temperature cycle, a few -9999 wind speeds."""
+    import numpy as np
+    import pandas as pd
+
+    from utils.data import DATASETS, JENA_COLUMNS
+
+    spec = DATASETS["jena"]
+    rng = np.random.default_rng(seed)
+    index = pd.date_range(spec.first, spec.last, freq="10min")
+    index = index.delete(np.sort(rng.choice(np.arange(1, len(index) - 1), len(index) - spec.rows, replace=False)))
+    n = len(index)
+    year = 2 * np.pi * index.day_of_year.to_numpy() / 365.25
+    day = 2 * np.pi * (index.hour.to_numpy() + index.minute.to_numpy() / 60) / 24
+    weather = np.convolve(rng.normal(size=n + 287), np.ones(288) / np.sqrt(288), mode="valid")  # 2-day memory
+    temp = 9.5 - 9 * np.cos(year - 0.35) - 3.5 * np.cos(day - 0.6) + 3 * weather + 0.2 * rng.normal(size=n)
+    pressure = 989 + 4 * weather + 0.3 * rng.normal(size=n)
+    rh = np.clip(75 - 15 * np.sin(day - 1) + 5 * rng.normal(size=n), 10, 100)
+    vpmax = 6.1078 * np.exp(17.27 * temp / (temp + 237.3))
+    vpact = vpmax * rh / 100
+    wind = np.abs(2 + 1.5 * weather + rng.normal(size=n))
+    wind[rng.choice(n, 3, replace=False)] = -9999.0
+    values = [temp, temp + 273.15, temp - (100 - rh) / 5, rh, vpmax, vpact, vpmax - vpact, vpact * 0.622 / pressure * 1e3,
+              vpact / pressure * 1e3, pressure * 1e5 / (287.05 * (temp + 273.15)), wind, wind * 1.6,
+              (200 + 60 * weather + 40 * rng.normal(size=n)) % 360]  # fmt: skip
+    frame = pd.DataFrame(dict(zip(JENA_COLUMNS[1:], [pressure, *values])))
+    frame.insert(0, JENA_COLUMNS[0], index.strftime("%d.%m.%Y %H:%M:%S"))
+    path = folder / spec.member
+    header = ",".join(f'"{name}"' for name in JENA_COLUMNS)
+    path.write_text(header + "\r\n" + frame.to_csv(index=False, header=False, float_format="%.2f", lineterminator="\r\n"))
+    return path
+
+
+@pytest.mark.notebook
+def test_lab_runs_on_the_jena_format(tmp_path: Path, monkeypatch) -> None:
+    """Notebook 06's default data set, Jena, cannot be downloaded here: run the lab (CI parameters) on a file
+    of Jena's exact format and size, and check that the loader says the checksum record was not matched."""
+    write_jena_shaped_csv(tmp_path)
+    monkeypatch.setenv("RNN_COURSE_DATA", str(tmp_path))
+    path = ROOT / "notebooks" / "06_weather_forecast_lab.ipynb"
+    parameters = {"DATASET": "jena", "RESULTS_PATH": str(tmp_path / "results.csv")}  # keep notebooks/results/ Beijing's
+    nb, _, _ = execute(path, parameters, mode="ci", out_dir=tmp_path / "out")
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    assert not [o for o in outputs if o.output_type == "error"]
+    stderr = "".join(o.text for o in outputs if o.output_type == "stream" and o.name == "stderr")
+    assert "DatasetChecksumWarning" in stderr and "passed every schema check (420,551 rows" in stderr
+    assert any("jena: " in text and "hourly rows" in text for text in _printed(nb))

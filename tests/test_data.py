@@ -283,8 +283,54 @@ def test_beijing_real_copy(beijing):
     assert df["pm2.5_missing"].sum() == 2_067
     assert (df["TEMP"].min(), df["TEMP"].max()) == (-19, 42)
     assert (df["PRES"].min(), df["PRES"].max()) == (991, 1046)
-    # the first 24 hours have no pm2.5 reading; they take the first one (129 at 2010-01-02 00:00)
-    assert (df["pm2.5"].iloc[:25] == 129.0).all()
+    # the first 24 hours have no pm2.5 reading and nothing earlier to copy: 0, flagged; then the first reading
+    assert (df["pm2.5"].iloc[:24] == 0.0).all() and (df["pm2.5_missing"].iloc[:24] == 1.0).all()
+    assert df["pm2.5"].iloc[24] == 129.0 and df["pm2.5_missing"].iloc[24] == 0.0
+    # every filled value is the last reading before it
+    readings = df["pm2.5"].where(df["pm2.5_missing"] == 0)
+    filled = df["pm2.5_missing"] == 1
+    assert (df["pm2.5"][filled].iloc[24:] == readings.ffill()[filled].iloc[24:]).all()
+
+
+def beijing_csv(pm25: list[float | None], seed: int = 0) -> bytes:
+    """A small CSV in the Beijing file's format (LF endings), hourly from 2010-01-01 00:00, ``None`` = ``NA``."""
+    rng = np.random.default_rng(seed)
+    lines = [",".join(data.BEIJING_COLUMNS)]
+    for i, value in enumerate(pm25):
+        t = pd.Timestamp("2010-01-01") + pd.Timedelta(hours=i)
+        pm = "NA" if value is None else f"{value:g}"
+        lines.append(
+            f"{i + 1},{t.year},{t.month},{t.day},{t.hour},{pm},{rng.integers(-20, 0)},{rng.integers(-10, 5)},"
+            f"{rng.integers(1010, 1030)},{rng.choice(data.BEIJING_WIND_DIRECTIONS)},{rng.uniform(0, 20):.2f},0,0"
+        )
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_beijing_cleaning_uses_no_later_row():
+    """Leakage check: changing the rows after t (their pm2.5 readings and gaps) never changes cleaned rows <= t."""
+    rng = np.random.default_rng(1)
+    n = 120
+    pm = [None if rng.random() < 0.3 else float(rng.integers(1, 500)) for _ in range(n)]
+    pm[:5] = [None] * 5  # a leading gap, as in the real file
+    pm[50:70] = [None] * 20  # a long gap
+    spec = spec_for(beijing_csv(pm), base="beijing")
+    base = data.parse_beijing(beijing_csv(pm), spec)
+    assert not base.isna().any().any()
+    for t in [0, 4, 5, 49, 55, 69, 70, 100, n - 2]:
+        later = [None if rng.random() < 0.5 else float(rng.integers(1, 500)) for _ in range(n - t - 1)]
+        changed_pm = pm[: t + 1] + later
+        payload = beijing_csv(changed_pm)  # same seed: the other columns are unchanged
+        changed = data.parse_beijing(payload, spec_for(payload, base="beijing"))
+        pd.testing.assert_frame_equal(changed.iloc[: t + 1], base.iloc[: t + 1], obj=f"cleaned rows <= {t}")
+        assert not changed.iloc[t + 1 :].equals(base.iloc[t + 1 :]) or later == pm[t + 1 :]
+
+
+def test_fill_forward_copies_the_last_reading():
+    s = pd.Series([np.nan, np.nan, 3.0, np.nan, np.nan, 5.0, np.nan])
+    assert data.fill_forward(s).tolist() == [0.0, 0.0, 3.0, 3.0, 3.0, 5.0, 5.0]
+    assert data.fill_forward(s, before_first=-1.0).tolist()[:2] == [-1.0, -1.0]
+    with pytest.raises(ValueError, match="values must be a pandas Series"):
+        data.fill_forward(s.to_numpy())
 
 
 @needs_beijing

@@ -61,6 +61,19 @@ def test_fft_amplitude_finds_daily_and_yearly_cycles():
         forecast.fft_amplitude(np.array([1.0, np.nan, 2.0, 3.0]))
 
 
+@pytest.mark.parametrize("n", [24 * 100, 24 * 100 + 1])
+def test_fft_amplitude_of_a_pure_sine_is_its_amplitude(n):
+    """A sine of amplitude A at a bin frequency gives A (not A/2) at that bin, for even and odd lengths."""
+    hours = np.arange(n)
+    amplitude_c, k = 3.7, 100  # k cycles over the record: a bin frequency
+    freq, amp = forecast.fft_amplitude(amplitude_c * np.sin(2 * np.pi * k * hours / n + 0.4) + 5.0)
+    assert int(np.argmax(amp)) == k and amp[k] == pytest.approx(amplitude_c, rel=1e-9)
+    assert freq[k] == pytest.approx(k / n * forecast.HOURS_PER_YEAR)
+    # the Nyquist bin of an even length is not doubled: an alternating +-A series has amplitude A there
+    freq, amp = forecast.fft_amplitude(2.5 * (-1.0) ** np.arange(100))
+    assert amp[-1] == pytest.approx(2.5)
+
+
 def _beijing_like(n=300, seed=0):
     rng = np.random.default_rng(seed)
     index = pd.date_range("2010-01-01", periods=n, freq="h", name="time")

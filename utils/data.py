@@ -217,8 +217,8 @@ def parse_beijing(data: bytes, spec: DatasetSpec) -> pd.DataFrame:
 
     The index comes from year/month/day/hour and must be strictly hourly. ``cbwd`` (combined wind direction) is
     one-hot encoded into ``cbwd_NE``, ``cbwd_NW``, ``cbwd_SE`` and ``cbwd_cv`` (calm and variable). The 2,067
-    ``NA`` values of ``pm2.5`` are filled by linear interpolation in time (the leading gap by the first
-    reading) and flagged in the extra column ``pm2.5_missing`` (1.0 where the value was filled).
+    ``NA`` values of ``pm2.5`` are filled by :func:`fill_forward` and flagged in the extra column
+    ``pm2.5_missing`` (1.0 where the value was filled).
     """
     df = _read_csv(data, spec, BEIJING_COLUMNS, keep_default_na=False, na_values={"pm2.5": ["NA", ""]})
     try:
@@ -239,12 +239,35 @@ def parse_beijing(data: bytes, spec: DatasetSpec) -> pd.DataFrame:
     if out.drop(columns="pm2.5").isna().any().any():
         raise DatasetSchemaError(f"{spec.name}: missing values outside pm2.5.")
     missing = out["pm2.5"].isna()
-    out["pm2.5"] = out["pm2.5"].interpolate(method="time", limit_direction="both")
+    out["pm2.5"] = fill_forward(out["pm2.5"])
     out["pm2.5_missing"] = missing.astype("float64")
     for direction in BEIJING_WIND_DIRECTIONS:
         out[f"cbwd_{direction}"] = (df["cbwd"].to_numpy() == direction).astype("float64")
-    out.attrs["cleaning"] = {"pm2.5: NA filled by time interpolation": int(missing.sum())}
+    out.attrs["cleaning"] = {
+        "pm2.5: NA filled by the last reading (0 before the first one)": int(missing.sum())
+    }
     return out
+
+
+def fill_forward(values: pd.Series, before_first: float = 0.0) -> pd.Series:
+    """Fill the gaps of a series with the last value read before them, never with a later one.
+
+    A forecast made at hour t may only use what was known at hour t. Interpolating a gap (or filling it
+    backwards) writes a later reading into earlier rows, so an input window that ends inside the gap would
+    contain a value from after its forecast time: leakage. Filling forward cannot do that. Rows before the
+    first reading have nothing to copy and get the constant ``before_first``; flag them (and every filled row)
+    with a missing-value indicator so that a model can tell a filled value from a reading.
+
+    Args:
+        values: the series with NaN gaps.
+        before_first: the value of the rows before the first non-NaN one.
+
+    Returns:
+        The filled series, same index and name; cleaned row t depends only on rows 0..t.
+    """
+    if not isinstance(values, pd.Series):
+        raise ValueError(f"values must be a pandas Series, got {type(values).__name__}")
+    return values.ffill().fillna(before_first)
 
 
 #: the registry of named data sets

@@ -100,7 +100,12 @@ def time_signals(index: pd.DatetimeIndex, periods_hours: Mapping[str, float] | N
 
 
 def fft_amplitude(values: np.ndarray | pd.Series, step_hours: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
-    """Amplitude spectrum of a series, with frequencies in cycles per year.
+    """Amplitude spectrum of a series, with frequencies in cycles per year, in the series' own units.
+
+    ``amplitude[k]`` is the amplitude A of the sinusoid ``A cos(2π f_k t + φ)`` at frequency bin k: a pure
+    sine of amplitude A at a bin frequency gives A. The one-sided spectrum folds the negative frequencies onto
+    the positive ones, so every bin but the zero frequency and (for an even length) the Nyquist frequency is
+    ``2 |rfft| / N``; those two have no mirror image and are ``|rfft| / N``.
 
     Args:
         values: an evenly sampled series without NaNs.
@@ -115,6 +120,8 @@ def fft_amplitude(values: np.ndarray | pd.Series, step_hours: float = 1.0) -> tu
     if np.isnan(x).any():
         raise ValueError("values has NaNs; fill or drop them before the FFT")
     amplitude = np.abs(np.fft.rfft(x - x.mean())) / len(x)
+    mirrored = slice(1, None) if len(x) % 2 else slice(1, -1)  # every bin except DC (and Nyquist, N even)
+    amplitude[mirrored] *= 2
     cycles_per_hour = np.fft.rfftfreq(len(x), d=step_hours)
     return cycles_per_hour * HOURS_PER_YEAR, amplitude
 

@@ -9,8 +9,8 @@ For each master ``notebooks/NN_name.ipynb`` (otter-grader assign format, see CON
    downloads on JupyterLite, not on Colab);
 2. runs ``otter assign`` on the copy;
 3. writes the student notebook to ``student/NN_name.ipynb``, its public tests to ``student/tests/NN_name/``, and the
-   autograder archive (public and hidden tests) to ``dist/autograder/NN_name.zip`` (git-ignored), which
-   ``python -m tools.grade`` uses.
+   autograder archive (public and hidden tests) to ``dist/autograder/NN_name.zip`` (git-ignored) with its sha256 in
+   ``NN_name.zip.sha256``, which ``python -m tools.grade`` uses and checks.
 
 ``--check`` writes nothing and exits 1 when the committed student files differ from a fresh build.
 """
@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import copy
 import filecmp
+import hashlib
 import shutil
 import sys
 import tempfile
@@ -196,8 +197,12 @@ def build_one(
                 f"otter assign wrote {len(zips)} autograder archives for {master.name}, expected 1"
             )
         dist_dir.mkdir(parents=True, exist_ok=True)
-        shutil.copy(zips[0], dist_dir / f"{name}.zip")
-        written.append(dist_dir / f"{name}.zip")
+        archive = dist_dir / f"{name}.zip"
+        shutil.copy(zips[0], archive)
+        # the record tools.grade checks: an archive changed after its build is refused
+        record = archive.with_name(archive.name + ".sha256")
+        record.write_text(f"{hashlib.sha256(archive.read_bytes()).hexdigest()}  {archive.name}\n", encoding="utf-8")
+        written += [archive, record]
     return written
 
 

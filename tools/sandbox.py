@@ -227,6 +227,9 @@ class Sandbox:
         except wire.NotPlainData as error:
             raise Refused(str(error)) from error
         except wire.WireError as error:
+            if self.process.poll() is None and time.monotonic() < self.deadline:
+                self.kill()
+                raise SandboxGone(f"the submission sent a malformed message ({error})") from error
             raise SandboxGone(self.ended(error)) from error
 
     def ended(self, error: BaseException | None = None) -> str:

@@ -7,7 +7,7 @@ value the reader gets is built by the reader from bytes (a real ``int``, ``float
 ``np.ndarray``...), never an object the sender made. This module is imported on both sides: by the trusted grader
 and, read-only, by the agent inside the sandbox.
 
-What can cross (:func:`encode`): ``None``, ``bool``, ``int``, ``float``, ``complex``, ``str``, lists, tuples, dicts,
+What can cross (:func:`encode`): ``None``, ``...``, ``bool``, ``int``, ``float``, ``complex``, ``str``, lists, tuples, dicts,
 sets, slices, NumPy arrays and scalars (not of object dtype), TensorFlow tensors (as arrays), pandas ``DataFrame``,
 ``Series`` and ``Index`` with array-like values, and Keras layers or models as their Keras config plus weights. A
 Keras object is rebuilt by the reader with ``keras.saving.deserialize_keras_object(..., safe_mode=True)``, only
@@ -52,6 +52,8 @@ def encode(value, arrays: list[np.ndarray], depth: int = 0):
         raise NotPlainData("data nested more than 100 levels deep")
     if value is None or type(value) in (bool, str):
         return value
+    if value is Ellipsis:  # what a blank answer holds
+        return {"$ellipsis": 1}
     if type(value) is int:
         return value if abs(value) < 2**53 else {"$int": str(value)}
     if type(value) is float:
@@ -161,6 +163,8 @@ def decode(tree, arrays: dict[str, np.ndarray], depth: int = 0):
     if tag == "$a":
         array = _array(body, arrays)
         return array[()] if tree.get("scalar") is True and array.ndim == 0 else array
+    if tag == "$ellipsis":
+        return Ellipsis
     if tag == "$int" and type(body) is str:
         return int(body)
     if tag == "$float" and body in ("nan", "inf", "-inf"):

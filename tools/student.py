@@ -206,6 +206,39 @@ def build_one(
     return written
 
 
+def _answer_cells(nb: nbformat.NotebookNode) -> list:
+    """The code cells from the ``## Exercises`` heading on, without test cells, otter set-up and ``grader.check``."""
+    cells, in_tests = [], False
+    for cell in nb.cells[exercises_index(nb) :]:
+        first = cell.source.strip().split("\n", 1)[0].strip()
+        if cell.cell_type == "raw" and first in ("# BEGIN TESTS", "# END TESTS"):
+            in_tests = first == "# BEGIN TESTS"
+        if cell.cell_type != "code" or in_tests or INIT_TAG in cell.metadata.get("tags", []):
+            continue
+        if not cell.source.lstrip().startswith("grader.check("):
+            cells.append(cell)
+    return cells
+
+
+def solved(master_nb: nbformat.NotebookNode, student_nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The student version with every answer cell replaced by the master's: what a perfect student submits.
+
+    The master's exercise code cells (tests left out) and the student version's (otter's cells left out) pair up
+    one to one; each master cell holding a ``SOLUTION`` marker replaces its partner.
+    """
+    nb = copy.deepcopy(student_nb)
+    masters_cells, students_cells = _answer_cells(master_nb), _answer_cells(nb)
+    if len(masters_cells) != len(students_cells):
+        raise ValueError(
+            f"the master has {len(masters_cells)} exercise code cells and the student version "
+            f"{len(students_cells)}: rebuild the student version with `python -m tools.student`"
+        )
+    for mine, theirs in zip(masters_cells, students_cells):
+        if "SOLUTION" in mine.source:
+            theirs.source = mine.source
+    return nb
+
+
 def masters(notebooks_dir: Path = NOTEBOOKS) -> list[Path]:
     """The master notebooks, in order."""
     return sorted(notebooks_dir.glob("[0-9][0-9]_*.ipynb"))

@@ -8,39 +8,47 @@ import copy
 import functools
 import http.server
 import re
+import shutil
 import threading
 from pathlib import Path
 
 import nbformat
 import pytest
+from grading_support import TIMEOUT, built, grade
 
 from tools import grade as grading
 from tools import student
 
 ROOT = Path(__file__).resolve().parents[1]
 MASTERS = student.masters()
-TIMEOUT = 60  # seconds per submission; a quiet 2-core machine grades one in about 10
 
 
-@pytest.fixture(scope="session")
-def built(tmp_path_factory) -> tuple[Path, Path]:
-    """A fresh build of every master: (student folder, autograder folder)."""
-    out = tmp_path_factory.mktemp("build")
-    student.build(student.NOTEBOOKS, out / "student", out / "dist")
-    return out / "student", out / "dist"
-
-
-def _grade(tmp_path: Path, dist: Path, notebook: str, submissions: list[Path], timeout: float = TIMEOUT):
-    rows = grading.grade(
-        notebook,
-        [str(s) for s in submissions],
-        tmp_path / "grades.csv",
-        jobs=2,
-        timeout=timeout,
-        progress=False,
-        dist_dir=dist,
+@pytest.mark.parametrize("master", MASTERS, ids=[m.stem for m in MASTERS])
+def test_master_and_solved_student_version_score_full_marks_and_blank_zero(master, tmp_path):
+    """The master, the student version solved with the master's answers, and the blank student version."""
+    student_dir, dist = built()
+    solved = tmp_path / "solved.ipynb"
+    nbformat.write(
+        student.solved(
+            nbformat.read(master, as_version=4), nbformat.read(student_dir / master.name, as_version=4)
+        ),
+        solved,
     )
-    return {row["file"]: row for row in rows}
+    shutil.copy(master, tmp_path / "master.ipynb")
+    shutil.copy(student_dir / master.name, tmp_path / "blank.ipynb")
+    subs = [tmp_path / "master.ipynb", solved, tmp_path / "blank.ipynb"]
+    rows = grade(tmp_path, dist, master.stem, subs)
+    questions = student.question_names(nbformat.read(master, as_version=4))
+    points = grading.question_points(master)
+    for name in ("master.ipynb", "solved.ipynb"):
+        full = rows[name]
+        assert full["status"] == "ok", full
+        assert full["total"] == full["possible"] == sum(points.values()), full
+        assert all(full[q] == points[q] for q in questions), full
+    blank = rows["blank.ipynb"]
+    assert blank["status"] == "ok", blank
+    assert all(blank[q] == 0 for q in questions), blank
+    assert blank["total"] == 0
 
 
 def _solution_cells(nb: nbformat.NotebookNode) -> dict[str, int]:
@@ -54,21 +62,6 @@ def _solution_cells(nb: nbformat.NotebookNode) -> dict[str, int]:
     return found
 
 
-@pytest.mark.parametrize("master", MASTERS, ids=[m.stem for m in MASTERS])
-def test_master_scores_full_marks_and_student_version_zero(master, built, tmp_path):
-    student_dir, dist = built
-    rows = _grade(tmp_path, dist, master.stem, [master, student_dir / master.name])
-    questions = student.question_names(nbformat.read(master, as_version=4))
-    points = grading.question_points(master)
-    full, blank = rows[str(master)], rows[str(student_dir / master.name)]
-    assert full["status"] == "ok", full
-    assert full["total"] == full["possible"] == sum(points.values()), full
-    assert all(full[q] == points[q] for q in questions), full
-    assert blank["status"] == "ok", blank
-    assert all(blank[q] == 0 for q in questions), blank
-    assert blank["total"] == 0
-
-
 def _variant(nb: nbformat.NotebookNode, path: Path, edit) -> Path:
     nb = copy.deepcopy(nb)
     edit(nb)
@@ -76,20 +69,12 @@ def _variant(nb: nbformat.NotebookNode, path: Path, edit) -> Path:
     return path
 
 
-def _solved_student(master: Path, student_dir: Path) -> nbformat.NotebookNode:
-    """The student version with every answer cell replaced by the master's solution: a perfect submission."""
-    solutions = nbformat.read(master, as_version=4)
-    nb = nbformat.read(student_dir / master.name, as_version=4)
-    for name, index in _solution_cells(solutions).items():
-        answer = next(c for c in nb.cells if c.cell_type == "code" and f"def {name}(" in c.source)
-        answer.source = solutions.cells[index].source
-    return nb
-
-
-def test_broken_submissions_get_their_status_and_the_batch_completes(built, tmp_path):
-    student_dir, dist = built
+def test_broken_submissions_get_their_status_and_the_batch_completes(tmp_path):
+    student_dir, dist = built()
     master = grading.resolve_master("01")
-    nb = _solved_student(master, student_dir)
+    nb = student.solved(
+        nbformat.read(master, as_version=4), nbformat.read(student_dir / master.name, as_version=4)
+    )
     cells = _solution_cells(nb)
     first, last = sorted(cells.values())[0], sorted(cells.values())[-1]
     exercises = student.exercises_index(nb)
@@ -122,7 +107,7 @@ def test_broken_submissions_get_their_status_and_the_batch_completes(built, tmp_
     (folder / "not_a_notebook.ipynb").write_text("{ this is not json", encoding="utf-8")
     subs.append(folder / "not_a_notebook.ipynb")
 
-    rows = {Path(f).name: row for f, row in _grade(tmp_path, dist, "01", subs).items()}
+    rows = grade(tmp_path, dist, "01", subs)
     assert len(rows) == len(subs)
     points = grading.question_points(master)
     q_first = next(iter(points))  # the question whose solution is in cell `first`
@@ -170,8 +155,8 @@ def _secret_lines(nb: nbformat.NotebookNode) -> set[str]:
 
 
 @pytest.mark.parametrize("master", MASTERS, ids=[m.stem for m in MASTERS])
-def test_student_version_leaks_no_solution_or_hidden_test(master, built):
-    student_dir, _ = built
+def test_student_version_leaks_no_solution_or_hidden_test(master):
+    student_dir, _ = built()
     texts = [(student_dir / master.name).read_text(encoding="utf-8")]
     texts += [p.read_text(encoding="utf-8") for p in (student_dir / "tests" / master.stem).glob("*.py")]
     nb = nbformat.read(student_dir / master.name, as_version=4)
@@ -186,24 +171,22 @@ def test_student_version_leaks_no_solution_or_hidden_test(master, built):
     assert "'hidden': True" not in public_tests
 
 
-def test_committed_student_versions_are_up_to_date(built):
-    assert student.check(fresh=built[0]) == [], (
+def test_committed_student_versions_are_up_to_date():
+    assert student.check(fresh=built()[0]) == [], (
         "student/ is stale: run `python -m tools.student` and commit student/"
     )
 
 
-def test_staleness_check_ignores_what_running_a_student_notebook_writes(built, tmp_path):
+def test_staleness_check_ignores_what_running_a_student_notebook_writes(tmp_path):
     """Running a student notebook writes .OTTER_LOG and results/ into student/: not staleness; other extras are."""
-    import shutil
-
     copy = tmp_path / "student"
-    shutil.copytree(built[0], copy)
+    shutil.copytree(built()[0], copy)
     (copy / ".OTTER_LOG").write_bytes(b"log")
     (copy / "results").mkdir()
     (copy / "results" / "06_weather_forecast_lab.csv").write_text("model,val_mae\n")
-    assert student.check(student_dir=copy, fresh=built[0]) == []
+    assert student.check(student_dir=copy, fresh=built()[0]) == []
     (copy / "stray.ipynb").write_text("{}")
-    assert student.check(student_dir=copy, fresh=built[0]) == ["student/stray.ipynb"]
+    assert student.check(student_dir=copy, fresh=built()[0]) == ["student/stray.ipynb"]
 
 
 def test_reduce_keeps_setup_imports_parameters_and_exercises():
@@ -229,11 +212,11 @@ def test_bad_arguments_raise_clear_errors(tmp_path):
 
 
 @pytest.mark.notebook
-def test_student_notebook_finds_its_tests_from_an_empty_folder(built, tmp_path, monkeypatch):
+def test_student_notebook_finds_its_tests_from_an_empty_folder(tmp_path, monkeypatch):
     """The Colab situation: the notebook alone in a folder, the course code elsewhere, tests fetched by URL."""
     import papermill
 
-    student_dir, _ = built
+    student_dir, _ = built()
     name = "01_rnn_unrolling"
     course = tmp_path / "course"  # the course code without student/, like a clone that lacks the tests
     course.mkdir()

@@ -9,8 +9,8 @@ For each master ``notebooks/NN_name.ipynb`` (otter-grader assign format, see CON
    downloads on JupyterLite, not on Colab);
 2. runs ``otter assign`` on the copy;
 3. writes the student notebook to ``student/NN_name.ipynb``, its public tests to ``student/tests/NN_name/``, and the
-   autograder archive (public and hidden tests) to ``dist/autograder/NN_name.zip`` (git-ignored), which
-   ``python -m tools.grade`` uses.
+   autograder archive (public and hidden tests) to ``dist/autograder/NN_name.zip`` (git-ignored) with its sha256 in
+   ``NN_name.zip.sha256``, which ``python -m tools.grade`` uses and checks.
 
 ``--check`` writes nothing and exits 1 when the committed student files differ from a fresh build.
 """
@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import copy
 import filecmp
+import hashlib
 import shutil
 import sys
 import tempfile
@@ -196,9 +197,46 @@ def build_one(
                 f"otter assign wrote {len(zips)} autograder archives for {master.name}, expected 1"
             )
         dist_dir.mkdir(parents=True, exist_ok=True)
-        shutil.copy(zips[0], dist_dir / f"{name}.zip")
-        written.append(dist_dir / f"{name}.zip")
+        archive = dist_dir / f"{name}.zip"
+        shutil.copy(zips[0], archive)
+        # the record tools.grade checks: an archive changed after its build is refused
+        record = archive.with_name(archive.name + ".sha256")
+        record.write_text(f"{hashlib.sha256(archive.read_bytes()).hexdigest()}  {archive.name}\n", encoding="utf-8")
+        written += [archive, record]
     return written
+
+
+def _answer_cells(nb: nbformat.NotebookNode) -> list:
+    """The code cells from the ``## Exercises`` heading on, without test cells, otter set-up and ``grader.check``."""
+    cells, in_tests = [], False
+    for cell in nb.cells[exercises_index(nb) :]:
+        first = cell.source.strip().split("\n", 1)[0].strip()
+        if cell.cell_type == "raw" and first in ("# BEGIN TESTS", "# END TESTS"):
+            in_tests = first == "# BEGIN TESTS"
+        if cell.cell_type != "code" or in_tests or INIT_TAG in cell.metadata.get("tags", []):
+            continue
+        if not cell.source.lstrip().startswith("grader.check("):
+            cells.append(cell)
+    return cells
+
+
+def solved(master_nb: nbformat.NotebookNode, student_nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The student version with every answer cell replaced by the master's: what a perfect student submits.
+
+    The master's exercise code cells (tests left out) and the student version's (otter's cells left out) pair up
+    one to one; each master cell holding a ``SOLUTION`` marker replaces its partner.
+    """
+    nb = copy.deepcopy(student_nb)
+    masters_cells, students_cells = _answer_cells(master_nb), _answer_cells(nb)
+    if len(masters_cells) != len(students_cells):
+        raise ValueError(
+            f"the master has {len(masters_cells)} exercise code cells and the student version "
+            f"{len(students_cells)}: rebuild the student version with `python -m tools.student`"
+        )
+    for mine, theirs in zip(masters_cells, students_cells):
+        if "SOLUTION" in mine.source:
+            theirs.source = mine.source
+    return nb
 
 
 def masters(notebooks_dir: Path = NOTEBOOKS) -> list[Path]:

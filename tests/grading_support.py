@@ -1,0 +1,38 @@
+"""Helpers shared by the grading tests: one build of every master per test session, and a grading call."""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import shutil
+import tempfile
+from pathlib import Path
+
+from tools import grade as grading
+from tools import student
+
+TIMEOUT = 60  # seconds per submission; a quiet 2-core machine grades one in about 10
+
+
+@functools.cache
+def built() -> tuple[Path, Path]:
+    """A fresh build of every master, once per session: (student folder, autograder folder)."""
+    out = Path(tempfile.mkdtemp(prefix="grading-build-"))
+    atexit.register(shutil.rmtree, out, True)
+    student.build(student.NOTEBOOKS, out / "student", out / "dist")
+    return out / "student", out / "dist"
+
+
+def grade(tmp_path: Path, dist: Path, notebook: str, submissions: list[Path], timeout: float = TIMEOUT, **kw):
+    """Grade with --jobs 2 into ``tmp_path/grades.csv``; rows by file name."""
+    rows = grading.grade(
+        notebook,
+        [str(s) for s in submissions],
+        tmp_path / "grades.csv",
+        jobs=2,
+        timeout=timeout,
+        progress=False,
+        dist_dir=dist,
+        **kw,
+    )
+    return {Path(row["file"]).name: row for row in rows}

@@ -1,0 +1,82 @@
+"""The agent that runs a submission inside the sandbox (started by ``tools.grade``; never imported by the grader).
+
+It reads one message from the grader over the socket whose file descriptor is in ``$GRADER_FD``: the code cells
+of the submission and the names the hidden tests may ask for. It runs the cells in an IPython shell, answers with
+the errors they raised and, for each name, ``function``, ``missing``, ``refused`` (with the reason) or its value as
+plain data (:mod:`sandbox_wire`). Then it serves calls: ``{"call": name, "args": [...], "kwargs": {...}}`` runs the
+student's function and returns its result as plain data, or the exception it raised (type name and message).
+
+Everything here runs with the student's code and can be changed by it; the grader trusts none of it: it only reads
+plain data back and decides every verdict itself.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import sandbox_wire as wire  # noqa: E402
+
+
+def _exception(error: BaseException) -> dict:
+    return {"raised": type(error).__name__, "message": str(error)[:2000]}
+
+
+def main() -> None:
+    sock = socket.socket(fileno=int(os.environ.pop("GRADER_FD")))
+    job = wire.recv(sock)
+    from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
+
+    config = Config()
+    config.HistoryManager.enabled = False
+    shell = InteractiveShell.instance(config=config)
+    errors = []
+    for index, source in enumerate(job["cells"]):
+        result = shell.run_cell(source, store_history=False)
+        error = result.error_before_exec or result.error_in_exec
+        if error is not None:
+            errors.append({"cell": index, "ename": type(error).__name__, "evalue": str(error)[:300]})
+    names = {}
+    for name in job["names"]:
+        if name not in shell.user_ns:
+            names[name] = {"kind": "missing"}
+            continue
+        value = shell.user_ns[name]
+        if callable(value) and not isinstance(value, type):
+            names[name] = {"kind": "function"}
+            continue
+        try:
+            wire.encode(value, [])
+        except Exception as error:  # NotPlainData, or a value whose conversion itself raised
+            names[name] = {"kind": "refused", "message": f"{name}: {error}"}
+        else:
+            names[name] = {"kind": "value", "value": value}
+    wire.send(sock, {"errors": errors, "names": names})
+    while True:
+        request = wire.recv(sock)
+        function = shell.user_ns.get(request["call"])
+        try:
+            if function is None:
+                raise NameError(f"name {request['call']!r} is not defined")
+            result = function(*request["args"], **request["kwargs"])
+        except Exception as error:
+            wire.send(sock, _exception(error))
+            continue
+        try:
+            wire.encode(result, [])
+        except Exception as error:  # NotPlainData, or a conversion that raised
+            message = f"{request['call']} returned data that cannot leave the sandbox: {error}"
+            wire.send(sock, {"refused": message[:2000]})
+        else:
+            wire.send(sock, {"value": result})
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except wire.WireError:
+        pass  # the grader closed the connection: done

@@ -1,12 +1,13 @@
 # rnn-course entry points. On a fresh machine:
 #   make lab    create .venv if missing, install everything, open the course in JupyterLab
 #   make test   create .venv if missing, install everything, run the whole test suite
+#   make colab-check   run every notebook in a replica of Google Colab's runtime (also part of make test)
 PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: lab test install lint sync figures student bench lecture clean
+.PHONY: lab test install lint sync figures student bench lecture colab-check clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -39,6 +40,9 @@ bench: $(STAMP)
 
 lecture: $(STAMP)
 	$(BIN)/python -m tools.execute --mode lecture notebooks/*.ipynb
+
+colab-check: $(STAMP)
+	nice -n 10 $(BIN)/python -m tools.colab_check $(COLAB_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -29,7 +29,7 @@ from pathlib import Path
 import nbformat
 import yaml
 
-from tools.sync import badges, load_config, raw_url
+from tools.sync import badges, load_config, raw_url, stamp_setup
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
@@ -177,6 +177,7 @@ def build_one(
         nbformat.write(prepare_master(nb, name, tests_url(name, config)), source)
         _otter_assign(source, tmp / "dist")
         student_nb = nbformat.read(tmp / "dist" / "student" / f"{name}.ipynb", as_version=4)
+        stamp_setup(student_nb, config or load_config(), student=True)  # Colab: also installs otter-grader
         header = student_nb.cells[0]
         if header.cell_type == "markdown" and header.source.startswith("# "):
             # the badge row as tools.sync writes it once student/ exists, whatever the master has now

@@ -33,18 +33,14 @@ import sys
 from pathlib import Path
 
 REPO, BRANCH = "{repo}", "{branch}"
-if "google.colab" in sys.modules:  # Colab: fetch the course once, install only what Colab lacks
-    import importlib.util
+if "google.colab" in sys.modules:  # Colab: {colab_comment}
     import subprocess
 
-    ROOT = Path("/content/" + REPO.split("/")[1])
+    ROOT = Path(os.environ.get("RNN_COURSE_ROOT") or "/content/" + REPO.split("/")[1])
     if not (ROOT / "utils" / "notebook.py").is_file():
         subprocess.run(["git", "clone", "--quiet", "--depth", "1", "--branch", BRANCH,
                         f"https://github.com/{{REPO}}.git", str(ROOT)], check=True)
-    missing = [pip for module, pip in {colab_extras} if importlib.util.find_spec(module) is None]
-    if missing:
-        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", *missing], check=True)
-else:  # locally: $RNN_COURSE_ROOT, or the nearest folder above this one that holds utils/notebook.py
+{colab_install}else:  # locally: $RNN_COURSE_ROOT, or the nearest folder above this one that holds utils/notebook.py
     here = Path.cwd().resolve()
     candidates = [Path(p) for p in [os.environ.get("RNN_COURSE_ROOT")] if p] + [here, *here.parents]
     ROOT = next((p for p in candidates if (p / "utils" / "notebook.py").is_file()), None)
@@ -58,8 +54,22 @@ from utils.notebook import setup
 
 setup(seed=42)'''
 
-#: (module, pip requirement) pairs the set-up cell installs in Colab when the module is missing.
-COLAB_EXTRAS = [("otter", "otter-grader~=7.0")]
+#: The student version's Colab install step (the lecture version has none: Colab has every package a lesson uses).
+#: ``--no-deps``: otter-grader 7 declares wrapt<2, ipywidgets>=8 and nbconvert[webpdf], and a plain install would
+#: downgrade Colab's wrapt 2.3.0, upgrade its ipywidgets 7.7.1 (the widgets Colab's front end supports) and pull in
+#: playwright, under a running kernel. ``grader.check`` needs none of that: these exact pins are otter-grader and the
+#: three packages ``import otter`` needs that Colab lacks (their own requirements are all preinstalled in Colab).
+#: ``make colab-check`` runs this step in a replica of Colab's runtime and fails if it changes a preinstalled package.
+COLAB_STUDENT_INSTALL = '''
+    import importlib.util
+
+    if importlib.util.find_spec("otter") is None:  # grader.check; --no-deps leaves Colab's own packages as they are
+        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
+                        {pins}], check=True)
+'''
+
+#: What the student set-up cell installs in Colab when ``otter`` is missing (``pip install --no-deps``).
+COLAB_STUDENT_PINS = ["otter-grader==7.0.0", "fica==0.4.1", "ipylab==1.1.0", "python-frontmatter==1.3.0"]
 
 COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
 README_START, README_END = "<!-- notebooks:start -->", "<!-- notebooks:end -->"
@@ -93,10 +103,26 @@ def github_url(config: dict[str, str], path: str) -> str:
     return f"https://github.com/{config['repo']}/blob/{config['branch']}/{path}"
 
 
-def setup_source(config: dict[str, str]) -> str:
-    """The set-up cell's source for this slug."""
-    extras = "[" + ", ".join(f'("{module}", "{pip}")' for module, pip in COLAB_EXTRAS) + "]"
-    return SETUP_TEMPLATE.format(repo=config["repo"], branch=config["branch"], colab_extras=extras)
+def setup_source(config: dict[str, str], student: bool = False) -> str:
+    """The set-up cell's source for this slug: the lecture version's, or (``student=True``) the student version's,
+    which also installs otter-grader in Colab for ``grader.check``."""
+    if student:
+        comment, install = "fetch the course once, add otter-grader for grader.check", COLAB_STUDENT_INSTALL.format(
+            pins=", ".join(f'"{pin}"' for pin in COLAB_STUDENT_PINS)
+        )
+    else:
+        comment, install = "fetch the course once; Colab has every package a lesson uses", ""
+    return SETUP_TEMPLATE.format(
+        repo=config["repo"], branch=config["branch"], colab_comment=comment, colab_install=install
+    )
+
+
+def stamp_setup(nb: nbformat.NotebookNode, config: dict[str, str], student: bool = False) -> None:
+    """Write :func:`setup_source` into the code cell tagged ``setup`` of ``nb``, in place (``tools.student`` calls
+    it with ``student=True`` on each student version)."""
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "setup" in cell.get("metadata", {}).get("tags", []):
+            cell.source = setup_source(config, student)
 
 
 def badges(config: dict[str, str], name: str, student_exists: bool) -> str:
@@ -131,7 +157,7 @@ def synced(nb: nbformat.NotebookNode, name: str, config: dict[str, str], student
             cell.outputs = []
             cell.execution_count = None
             if "setup" in tags:
-                cell.source = setup_source(config)
+                cell.source = setup_source(config)  # the lecture version; tools.student stamps the student one
         elif cell.cell_type == "markdown":
             source = _fix_images(cell.source, config)
             if index == 0 and source.startswith("# "):

@@ -1,0 +1,203 @@
+"""Colab as a tested platform (tools.colab_check): the replica's package selection, the set-up cells (the student one
+installs otter-grader without touching Colab's packages, the lecture one installs nothing), the check's own parts
+on inputs built to fail, and the check itself: every notebook in the Colab replica (marker ``colab``)."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from packaging.requirements import Requirement
+
+from tools import colab_check, student, sync
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_RECORD = ROOT.parent / "shared" / "colab"
+COLAB = colab_check.parse_freeze(colab_check.FREEZE.read_text(encoding="utf-8"))
+MASTERS = student.masters()
+
+
+def _setup_cell(path: Path) -> str:
+    nb = nbformat.read(path, as_version=4)
+    (cell,) = [c for c in nb.cells if "setup" in c.metadata.get("tags", [])]
+    return cell.source
+
+
+@pytest.mark.skipif(not (SHARED_RECORD / "pip-freeze.txt").is_file(), reason="no ../shared/colab record here")
+def test_committed_colab_record_is_the_shared_one() -> None:
+    for name in ("pip-freeze.txt", "os-info.txt"):
+        assert (colab_check.COLAB_RECORD / name).read_bytes() == (SHARED_RECORD / name).read_bytes(), (
+            f"tools/colab/{name} differs from ../shared/colab/{name}: copy it again, update tools/colab/README.md "
+            "and README.md's Colab section, and run make colab-check"
+        )
+
+
+def test_freeze_parser_keeps_only_name_version_lines() -> None:
+    text = "# comment\nJinja2==3.1.6\ntorch @ https://x/torch.whl\ngoogle-colab @ file:///c.tar.gz\n\nwrapt==2.3.0\n"
+    assert colab_check.parse_freeze(text) == {"jinja2": ("Jinja2", "3.1.6"), "wrapt": ("wrapt", "2.3.0")}
+
+
+def test_replica_pins_are_colabs_versions() -> None:
+    pins = colab_check.requirement_pins(COLAB)
+    for pin in ("tensorflow==2.20.0", "keras==3.13.2", "numpy==2.1.3", "pandas==2.2.3", "matplotlib==3.10.0",
+                "ipywidgets==7.7.1", "ipython==7.34.0", "wrapt==2.3.0", "widgetsnbextension==3.6.10"):
+        assert pin in pins
+    assert colab_check.python_version() == "3.13"
+
+
+def test_replica_selection_covers_what_otter_grader_requires_and_colab_has() -> None:
+    """Every Colab package a full ``pip install otter-grader`` could change is in the replica, so the check would
+    see it change."""
+    selected = {colab_check.canonical(n) for n in colab_check.REPLICA_PACKAGES}
+    for text in importlib.metadata.requires("otter-grader") or []:
+        requirement = Requirement(text)
+        if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+            name = colab_check.canonical(requirement.name)
+            assert name in selected or name not in COLAB, f"{name} (Colab has it) is not in REPLICA_PACKAGES"
+
+
+def test_unknown_replica_package_is_a_clear_error(monkeypatch) -> None:
+    monkeypatch.setattr(colab_check, "REPLICA_PACKAGES", ["tensorflow", "not-a-colab-package"])
+    with pytest.raises(ValueError, match="not-a-colab-package"):
+        colab_check.requirement_pins(COLAB)
+
+
+def test_package_changes_catch_an_install_that_swaps_colabs_packages() -> None:
+    """The diff the check uses: otter-grader~=7.0 installed with its dependencies (what the old set-up cell did in
+    the replica) is caught; adding new packages only is not a change."""
+    before = {"wrapt": "2.3.0", "ipywidgets": "7.7.1", "widgetsnbextension": "3.6.10", "numpy": "2.1.3"}
+    after = {**before, "wrapt": "1.17.3", "ipywidgets": "8.1.9", "widgetsnbextension": "4.0.15",
+             "otter-grader": "7.0.0", "playwright": "1.58.0"}
+    changes = colab_check.package_changes(before, after)
+    assert changes["changed"] == {"wrapt": ("2.3.0", "1.17.3"), "ipywidgets": ("7.7.1", "8.1.9"),
+                                  "widgetsnbextension": ("3.6.10", "4.0.15")}
+    assert changes["added"] == {"otter-grader": "7.0.0", "playwright": "1.58.0"} and not changes["removed"]
+    only_new = colab_check.package_changes(before, {**before, "otter-grader": "7.0.0"})
+    assert only_new == {"changed": {}, "added": {"otter-grader": "7.0.0"}, "removed": {}}
+
+
+def test_lecture_setup_cell_installs_nothing_and_student_one_installs_without_deps() -> None:
+    config = sync.load_config()
+    lecture, student_setup = sync.setup_source(config), sync.setup_source(config, student=True)
+    assert "pip" not in lecture and "otter" not in lecture
+    assert '"--no-deps"' in student_setup
+    for pin in sync.COLAB_STUDENT_PINS:
+        assert f'"{pin}"' in student_setup
+    for path in MASTERS:
+        assert _setup_cell(path) == lecture, path.name
+        built = ROOT / "student" / path.name
+        if built.is_file():
+            assert _setup_cell(built) == student_setup, f"{built.name}: run python -m tools.student"
+
+
+def test_student_pins_add_only_packages_colab_lacks_and_need_nothing_else() -> None:
+    """What the student set-up cell installs is new to Colab, otter-grader is the version the TA grades with, and the
+    other pins' own requirements are all preinstalled in Colab at versions they accept (``--no-deps`` is safe)."""
+    pins = dict(pin.split("==") for pin in sync.COLAB_STUDENT_PINS)
+    assert not [n for n in pins if colab_check.canonical(n) in COLAB]
+    assert pins["otter-grader"] == importlib.metadata.version("otter-grader")
+    otter_spec = next(Requirement(line) for line in (ROOT / "requirements.txt").read_text().splitlines()
+                      if line.startswith("otter-grader"))
+    assert otter_spec.specifier.contains(pins["otter-grader"])
+    for name, version in pins.items():
+        if name == "otter-grader":
+            continue
+        assert importlib.metadata.version(name) == version, f"the dev environment has another {name}"
+        for text in importlib.metadata.requires(name) or []:
+            requirement = Requirement(text)
+            if requirement.marker is not None and not requirement.marker.evaluate({"extra": ""}):
+                continue
+            have = COLAB.get(colab_check.canonical(requirement.name))
+            assert have is not None, f"{name} needs {requirement.name}, which Colab lacks: add it to the pins"
+            assert requirement.specifier.contains(have[1]), f"{name} needs {requirement}, Colab has {have[1]}"
+
+
+@pytest.mark.parametrize("master", MASTERS, ids=[m.stem for m in MASTERS])
+def test_solved_student_version_gets_every_solution(master: Path) -> None:
+    path = ROOT / "student" / master.name
+    if not path.is_file():
+        pytest.skip(f"no student version of {master.name} yet")
+    nb = nbformat.read(path, as_version=4)
+    solved = colab_check.solved_student(nbformat.read(master, as_version=4), nb)
+    assert len(solved.cells) == len(nb.cells)
+    assert sum("# BEGIN SOLUTION" in c.source for c in solved.cells) >= 1
+    assert not [c for c in solved.cells if c.cell_type == "code"
+                and any(colab_check._ANSWER_LINE.match(x) for x in c.source.splitlines())]
+
+
+def test_solved_student_refuses_cells_that_do_not_pair_up() -> None:
+    master = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "def f(x):\n    # BEGIN SOLUTION\n    return x\n    # END SOLUTION")])
+    good = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("def f(x):\n    ...")])
+    assert "return x" in colab_check.solved_student(master, good).cells[0].source
+    renamed = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("def g(x):\n    ...")])
+    with pytest.raises(ValueError, match="does not match"):
+        colab_check.solved_student(master, renamed)
+    with pytest.raises(ValueError, match="answer cells"):
+        colab_check.solved_student(master, nbformat.v4.new_notebook())
+
+
+def test_grader_results_read_pass_and_fail() -> None:
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('grader.check("q1")'),
+                                         nbformat.v4.new_code_cell('grader.check("q2")')])
+    nb.cells[0].outputs = [nbformat.v4.new_output("execute_result", {"text/plain": "q1 results: All test cases passed!"})]
+    nb.cells[1].outputs = [nbformat.v4.new_output("execute_result", {"text/plain": "q2 results:\n    q2 - 1 result: ❌"})]
+    assert [(q, ok) for q, ok, _ in colab_check.grader_results(nb)] == [("q1", True), ("q2", False)]
+
+
+def test_warnings_at_our_lines_are_failures_and_library_ones_are_listed() -> None:
+    root = "/run/content/rnn-course"
+    cell = "/tmp/ipykernel_123/456.py"
+    records = [
+        {"category": "FutureWarning", "message": "a", "filename": cell, "lineno": 3, "stack": [(cell, 3, "x()")]},
+        {"category": "FutureWarning", "message": "a", "filename": cell, "lineno": 3, "stack": [(cell, 3, "x()")]},
+        {"category": "DeprecationWarning", "message": "b", "filename": "/lib/keras/x.py", "lineno": 9,
+         "stack": [(f"{root}/utils/data.py", 7, "keras.f()"), ("/lib/keras/x.py", 9, "")]},
+        {"category": "DeprecationWarning", "message": "c", "filename": "/lib/tf/y.py", "lineno": 1,
+         "stack": [("/lib/ipykernel/k.py", 1, "")]},
+        {"category": "DeprecationWarning", "message": "d", "filename": f"{root}/utils/data.py", "lineno": 2,
+         "stack": []},
+    ]
+    ours, via = colab_check.classify_warnings(records, root)
+    assert [w["message"] for w in ours] == ["a", "d"]
+    assert [(w["message"], w["our_line"]) for w in via] == [("b", "keras.f()")]
+
+
+def test_missing_colab_python_skips_visibly(monkeypatch, capsys) -> None:
+    monkeypatch.setattr(colab_check, "find_python", lambda version: None)
+    assert colab_check.main([]) == 0
+    assert "COLAB CHECK SKIPPED: Python 3.13" in capsys.readouterr().err
+    assert colab_check.main(["--strict"]) == 1
+
+
+def test_find_python_finds_only_the_asked_version(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("RNN_COURSE_COLAB_PYTHON", sys.executable)
+    mine = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    assert colab_check.find_python(mine) is not None
+    assert colab_check.find_python("2.1") is None
+
+
+@pytest.mark.colab
+@pytest.mark.notebook
+def test_every_notebook_runs_in_the_colab_replica(tmp_path: Path) -> None:
+    """``make colab-check``: lecture and solved student versions in the Colab replica, set-up install included."""
+    version = colab_check.python_version()
+    if colab_check.find_python(version) is None:
+        pytest.skip(f"COLAB CHECK SKIPPED: Python {version} (Colab's) not found: `pyenv install {version}`")
+    report_path = tmp_path / "report.json"
+    result = subprocess.run(
+        ["nice", "-n", "10", sys.executable, "-m", "tools.colab_check", "--strict", "--report", str(report_path)],
+        cwd=ROOT, capture_output=True, text=True,
+    )
+    print(result.stdout[-20000:], result.stderr[-5000:])
+    assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-4000:]
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    assert report["install_commands"] and not report["lecture_commands"]
+    assert not report["package_changes"]["changed"] and not report["package_changes"]["removed"]
+    assert "otter-grader" in report["package_changes"]["added"]
+    assert all(report["grader_checks"].values())

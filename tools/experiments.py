@@ -43,7 +43,7 @@ import platform
 import resource
 import sys
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -281,8 +281,21 @@ def run_one(
     return row, curve
 
 
-def _set_single_thread() -> None:
-    """Worker initialiser: one TensorFlow thread per process (two workers share two cores)."""
+_LOCK = None  # a multiprocessing lock shared by the workers of a parallel sweep (set by _init_worker)
+
+
+def _init_worker(lock) -> None:
+    """Worker initialiser: one TensorFlow thread per process, op determinism, and a session of its own.
+
+    ``os.setsid`` puts the worker in its own session, so that Linux's autogroup scheduler gives it the same
+    CPU share as any other job (two workers in one session would share one job's share).
+    """
+    global _LOCK
+    _LOCK = lock
+    try:
+        os.setsid()
+    except OSError:  # already a session leader
+        pass
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import tensorflow as tf
 
@@ -291,18 +304,52 @@ def _set_single_thread() -> None:
     tf.config.experimental.enable_op_determinism()
 
 
-def _run_group(task: tuple) -> list[tuple[dict, list[dict]]]:
-    """Run the seeds of one (cell, T) in one process, so that its update is compiled once."""
-    cell, seq_len, seeds, protocol = task
-    return [run_one(cell, seq_len, seed, protocol) for seed in seeds]
-
-
 def _append_csv(path: Path, rows: list[dict], columns: Sequence[str]) -> None:
+    """Append rows to a CSV in one write (the header first if the file is new or empty)."""
     import pandas as pd
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    frame = pd.DataFrame(rows, columns=list(columns))
-    frame.to_csv(path, mode="a", header=not path.exists() or path.stat().st_size == 0, index=False)
+    new = not path.exists() or path.stat().st_size == 0
+    text = pd.DataFrame(rows, columns=list(columns)).to_csv(header=new, index=False)
+    with open(path, "a") as handle:
+        handle.write(text)
+
+
+def _log_line(row: dict) -> str:
+    return (f"{row['cell']:>11s} T={row['T']:4d} seed={row['seed']}: "
+            f"{'solved' if row['solved'] else 'unsolved'} after {row['updates']:5d} updates, "
+            f"test MSE {row['test_mse']:.4f}, {row['seconds']:.1f} s")
+
+
+def _run_chain(task: tuple) -> list[dict]:
+    """Run one cell at every T (shortest first), writing each row as it ends; stop the chain after
+    ``stop_after`` consecutive T at which a majority of seeds failed."""
+    cell, seq_lens, seeds, protocol, path, curves_path, done, stop_after, verbose = task
+    rows, failures = [], 0
+    for seq_len in seq_lens:
+        if stop_after is not None and failures >= stop_after:
+            break
+        solved = []
+        for seed in seeds:
+            if (cell, seq_len, seed) in done:
+                solved.append(done[(cell, seq_len, seed)])
+                continue
+            row, curve = run_one(cell, seq_len, seed, protocol)
+            if _LOCK is not None:
+                _LOCK.acquire()
+            try:
+                _append_csv(path, [row], LONG_DEPS_COLUMNS)
+                if curves_path is not None:
+                    _append_csv(curves_path, curve, LONG_DEPS_CURVE_COLUMNS)
+            finally:
+                if _LOCK is not None:
+                    _LOCK.release()
+            if verbose:
+                print(_log_line(row), flush=True)
+            rows.append(row)
+            solved.append(bool(row["solved"]))
+        failures = 0 if 2 * sum(solved) > len(solved) else failures + 1
+    return rows
 
 
 def sweep(
@@ -314,18 +361,21 @@ def sweep(
     protocol: LongDepsProtocol | None = None,
     workers: int = 1,
     resume: bool = False,
-    log: Callable[[str], None] | None = print,
+    stop_after: int | None = None,
+    verbose: bool = True,
 ):
-    """Run every (cell, T, seed) and append one row per run to ``path`` as it ends.
+    """Run every (cell, T, seed), shortest T first, and append one row per run to ``path`` as it ends.
 
     Args:
         cells, seq_lens, seeds: the grid.
         path: the results CSV (columns :data:`LONG_DEPS_COLUMNS`). Overwritten unless ``resume``.
         curves_path: where to write the learning curves (optional).
         protocol: the training protocol (default :class:`LongDepsProtocol`).
-        workers: processes to use; 1 runs in this process (what a notebook does).
+        workers: processes to use (each runs whole cells); 1 runs in this process (what a notebook does).
         resume: keep the rows already in ``path`` (same budget) and run only the missing ones.
-        log: called with one line per finished run (None: silent).
+        stop_after: if set, a cell is not run at longer T once a majority of its seeds failed at this many
+            consecutive T (its reach cannot grow any more); ``None`` runs the whole grid.
+        verbose: print one line per finished run.
 
     Returns:
         A DataFrame of all rows in ``path`` for this grid, sorted by cell order, T and seed.
@@ -338,40 +388,30 @@ def sweep(
     if unknown or not cells or not seq_lens or not seeds:
         raise ValueError(f"cells must be a non-empty subset of {list(LONG_DEPS_CELLS)} (got {cells}), "
                          f"seq_lens and seeds non-empty (got {seq_lens}, {seeds})")
+    if stop_after is not None and stop_after < 1:
+        raise ValueError(f"stop_after must be None or at least 1, got {stop_after}")
     path = Path(path)
     curves_path = Path(curves_path) if curves_path is not None else None
-    done: set[tuple] = set()
+    done: dict[tuple, bool] = {}
     if resume and path.exists():
         old = pd.read_csv(path)
-        done = {(r.cell, int(r.T), int(r.seed)) for r in old.itertuples() if r.budget == protocol.budget(int(r.T))}
+        done = {(r.cell, int(r.T), int(r.seed)): bool(r.solved) for r in old.itertuples()
+                if r.budget == protocol.budget(int(r.T))}
     else:
         for p in (path, curves_path):
             if p is not None and p.exists():
                 p.unlink()
-    # longest sequences first: they are the costly runs, and the order balances two workers
-    tasks = [(c, t, todo, protocol) for t in sorted(seq_lens, reverse=True) for c in cells
-             if (todo := [s for s in seeds if (c, t, s) not in done])]
-
-    def record(row: dict, curve: list[dict]) -> None:
-        _append_csv(path, [row], LONG_DEPS_COLUMNS)
-        if curves_path is not None:
-            _append_csv(curves_path, curve, LONG_DEPS_CURVE_COLUMNS)
-        if log is not None:
-            log(f"{row['cell']:>11s} T={row['T']:4d} seed={row['seed']}: "
-                f"{'solved' if row['solved'] else 'unsolved'} after {row['updates']:5d} updates, "
-                f"test MSE {row['test_mse']:.4f}, {row['seconds']:.1f} s")
-
+    tasks = [(c, seq_lens, seeds, protocol, path, curves_path, done, stop_after, verbose) for c in cells]
     if workers <= 1:
-        for cell, seq_len, todo, _ in tasks:
-            for seed in todo:  # record each run as it ends
-                record(*run_one(cell, seq_len, seed, protocol))
+        for task in tasks:
+            _run_chain(task)
     else:
         import multiprocessing as mp
 
-        with mp.get_context("spawn").Pool(workers, initializer=_set_single_thread) as pool:
-            for group in pool.imap_unordered(_run_group, tasks, chunksize=1):
-                for row, curve in group:
-                    record(row, curve)
+        ctx = mp.get_context("spawn")
+        with ctx.Pool(workers, initializer=_init_worker, initargs=(ctx.Lock(),)) as pool:
+            for _ in pool.imap_unordered(_run_chain, tasks, chunksize=1):
+                pass
     frame = pd.read_csv(path)
     frame = frame[frame["cell"].isin(cells) & frame["T"].isin(seq_lens) & frame["seed"].isin(seeds)]
     order = {c: i for i, c in enumerate(LONG_DEPS_CELLS)}
@@ -408,7 +448,8 @@ def _cmd_long_deps(args: argparse.Namespace) -> int:
     print(f"long_deps: cells {args.cells}, T {args.seq_lens}, seeds {args.seeds}, {args.workers} worker(s) -> {out}")
     wall0, cpu0 = time.perf_counter(), _cpu_seconds()
     started = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
-    runs = sweep(args.cells, args.seq_lens, args.seeds, out, curves, protocol, args.workers, args.resume)
+    runs = sweep(args.cells, args.seq_lens, args.seeds, out, curves, protocol, args.workers, args.resume,
+                 stop_after=args.stop_after or None)
     wall, cpu = time.perf_counter() - wall0, _cpu_seconds() - cpu0
     import keras
     import tensorflow as tf
@@ -422,6 +463,7 @@ def _cmd_long_deps(args: argparse.Namespace) -> int:
         "loadavg_at_end": Path("/proc/loadavg").read_text().split()[:3] if Path("/proc/loadavg").exists() else None,
         "workers": args.workers,
         "resumed": bool(args.resume),
+        "stop_after": args.stop_after or None,
         "cpu_count": os.cpu_count(),
         "machine": platform.machine(),
         "python": platform.python_version(),
@@ -454,6 +496,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--workers", type=int, default=1, help="worker processes (one TF thread each)")
     p.add_argument("--max-updates", type=int, default=None, help="cap the budget (quick checks only)")
     p.add_argument("--resume", action="store_true", help="keep finished runs in --out and run the rest")
+    p.add_argument("--stop-after", type=int, default=2,
+                   help="skip a cell's longer T after a majority of seeds failed at this many consecutive T (0: never)")
     p.set_defaults(func=_cmd_long_deps)
     args = parser.parse_args(argv)
     return args.func(args)

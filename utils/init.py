@@ -10,7 +10,7 @@ gate ``σ(b_f) = 1 − 1/u`` keeps the cell state for about ``u`` steps (``u`` d
 and the input-gate bias to ``b_i = −b_f``. The candidate and output biases stay 0. Keras' own default,
 ``unit_forget_bias=True``, sets ``b_f = 1`` for every unit (a memory of about ``1/(1 − σ(1)) ≈ 3.7`` steps).
 
-Nothing runs on import except the import of Keras.
+Nothing runs on import; Keras is imported when the initializer is called.
 """
 
 from __future__ import annotations
@@ -46,14 +46,11 @@ def chrono_bias(units: int, t_max: float, seed: int | None = 0) -> np.ndarray:
     return np.concatenate([-b_f, b_f, zeros, zeros]).astype(np.float32)
 
 
-def _keras_initializer_base():
-    import keras
-
-    return keras.initializers.Initializer
-
-
-class ChronoInitializer(_keras_initializer_base()):
+class ChronoInitializer:
     """Keras initializer for an LSTM's bias: chrono initialisation (see :func:`chrono_bias`).
+
+    Keras accepts any callable ``(shape, dtype=None)`` as an initializer (``keras.initializers.get``), so this
+    class needs no Keras import until it is called.
 
     Use it with ``unit_forget_bias=False`` (otherwise Keras replaces the forget part by ones)::
 

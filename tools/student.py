@@ -203,7 +203,7 @@ def build_one(
 
 def masters(notebooks_dir: Path = NOTEBOOKS) -> list[Path]:
     """The master notebooks, in order."""
-    return sorted(notebooks_dir.glob("[0-9][0-9]_*.ipynb"))
+    return sorted(notebooks_dir.glob("[0-9][0-9]*_*.ipynb"))  # 01_..., and 02b_... after 02_...
 
 
 def build(notebooks_dir: Path = NOTEBOOKS, student_dir: Path = STUDENT, dist_dir: Path = DIST) -> list[Path]:

@@ -77,7 +77,7 @@ MAX_SUBMISSION_BYTES = 64 * 1024 * 1024
 
 def resolve_master(notebook: str, notebooks_dir: Path = NOTEBOOKS) -> Path:
     """The master notebook named by a two-digit number (``"01"``) or a file stem (``"01_rnn_unrolling"``)."""
-    found = [p for p in masters(notebooks_dir) if notebook in (p.stem, p.stem[:2], p.name)]
+    found = [p for p in masters(notebooks_dir) if notebook in (p.stem, p.stem.split("_")[0], p.name)]
     if len(found) != 1:
         names = ", ".join(p.stem for p in masters(notebooks_dir)) or "none"
         raise ValueError(f"NOTEBOOK {notebook!r} names no single master; use a number or stem of: {names}")

@@ -22,7 +22,7 @@ from tools.sync import ROOT, load_config, raw_url
 IMG = ROOT / "img"
 REQUIRED_META = ("title", "learn", "minutes", "ci_parameters")
 _MD_IMAGE = re.compile(r"!\[[^\]]*\]\((?P<md>[^)\s]+)[^)]*\)|<img[^>]*\bsrc=[\"'](?P<html>[^\"']+)[\"']")
-_NAME = re.compile(r"^\d\d_[a-z0-9_]+\.ipynb$")
+_NAME = re.compile(r"^\d\d[a-z]?_[a-z0-9_]+\.ipynb$")  # 02b_...: a notebook inserted after 02
 
 
 def _tags(cell) -> list[str]:
@@ -49,7 +49,7 @@ def check_skeleton(nb) -> list[str]:
     Further reading, in that order."""
     problems = []
     cells = nb.cells
-    if not cells or cells[0].cell_type != "markdown" or not re.match(r"# \d\d · \S", cells[0].source):
+    if not cells or cells[0].cell_type != "markdown" or not re.match(r"# \d\d[a-z]? · \S", cells[0].source):
         problems.append("the first cell must be markdown starting with the title line '# NN · Title'")
     tagged = {tag: [i for i, c in enumerate(cells) if tag in _tags(c)] for tag in ("setup", "parameters")}
     for tag, where in tagged.items():
@@ -164,7 +164,7 @@ CHECKS = (check_skeleton, check_outputs, check_images, check_metadata, check_exe
 
 def check_notebook(path: Path) -> list[str]:
     """Run every check on the notebook at ``path``."""
-    problems = [] if _NAME.match(path.name) else [f"file name {path.name!r} is not 'NN_lower_snake.ipynb'"]
+    problems = [] if _NAME.match(path.name) else [f"file name {path.name!r} is not 'NN_lower_snake.ipynb' (or 'NNa_...')"]
     nb = nbformat.read(path, as_version=4)
     for check in CHECKS:
         problems += check(nb)

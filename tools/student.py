@@ -242,7 +242,7 @@ def solved(master_nb: nbformat.NotebookNode, student_nb: nbformat.NotebookNode) 
 
 def masters(notebooks_dir: Path = NOTEBOOKS) -> list[Path]:
     """The master notebooks, in order."""
-    return sorted(notebooks_dir.glob("[0-9][0-9]_*.ipynb"))
+    return sorted(notebooks_dir.glob("[0-9][0-9]*_*.ipynb"))  # 01_..., and 02b_... after 02_...
 
 
 def build(notebooks_dir: Path = NOTEBOOKS, student_dir: Path = STUDENT, dist_dir: Path = DIST) -> list[Path]:

@@ -179,7 +179,7 @@ def readme_table(config: dict[str, str], notebooks: list[Path]) -> str:
     ]
     for path in notebooks:
         meta = nbformat.read(path, as_version=4).metadata.get("rnn_course", {})
-        number, name = path.stem[:2], path.name
+        number, name = path.stem.split("_")[0], path.name  # "02", or "02b" for a notebook inserted after 02
         lecture = f"[![Open in Colab]({COLAB_BADGE})]({colab_url(config, f'notebooks/{name}')})"
         student = (
             f"[![Open in Colab]({COLAB_BADGE})]({colab_url(config, f'student/{name}')})"

@@ -161,3 +161,25 @@ def test_mae_checks_shapes():
     assert forecast.mae(np.array([1.0, 3.0]), np.array([2.0, 1.0])) == 1.5
     with pytest.raises(ValueError, match="shape"):
         forecast.mae(np.zeros(2), np.zeros(3))
+
+
+def test_multistep_windows_and_baselines():
+    target = np.arange(100.0)
+    starts, truths = forecast.multistep_windows(target, 30, 24)
+    assert len(starts) == 100 - 30 - 24 + 1 and truths.shape == (47, 24)
+    assert truths[0].tolist() == list(range(30, 54)) and truths[-1][-1] == 99
+    persist, t = forecast.multistep_baseline(target, 30, 24, "persistence")
+    assert (persist[:, 0] == starts + 29).all() and (persist == persist[:, :1]).all() and np.array_equal(t, truths)
+    day, _ = forecast.multistep_baseline(target, 30, 24, "repeat_last_day")
+    assert np.array_equal(day, truths - 24)  # the same hour one day earlier
+    assert forecast.mae_by_lead(persist, truths).tolist() == list(range(1, 25))
+    # a daily cycle: repeating the last day is exact at every lead
+    cycle = np.sin(2 * np.pi * np.arange(500) / 24)
+    day, truths = forecast.multistep_baseline(cycle, 48, 24, "repeat_last_day")
+    assert np.allclose(forecast.mae_by_lead(day, truths), 0)
+    with pytest.raises(ValueError, match="kind"):
+        forecast.multistep_baseline(target, 30, 24, "mean")
+    with pytest.raises(ValueError, match="repeat_last_day needs"):
+        forecast.multistep_baseline(target, 20, 24, "repeat_last_day")
+    with pytest.raises(ValueError, match="too few"):
+        forecast.multistep_windows(target[:40], 30, 24)

@@ -117,6 +117,9 @@ def test_lab_runs_on_the_jena_format(tmp_path: Path, monkeypatch) -> None:
     """Notebook 06's default data set, Jena, cannot be downloaded here: run the lab (CI parameters) on a file
     of Jena's exact format and size, and check that the loader says the checksum record was not matched."""
     write_jena_shaped_csv(tmp_path)
+    beijing = ROOT.parent / "shared" / "data" / "PRSA_data_2010.1.1-2014.12.31.csv.zip"
+    if beijing.is_file():  # question 5's hidden test trains on Beijing, whatever DATASET is
+        (tmp_path / beijing.name).symlink_to(beijing)
     monkeypatch.setenv("RNN_COURSE_DATA", str(tmp_path))
     path = ROOT / "notebooks" / "06_weather_forecast_lab.ipynb"
     parameters = {"DATASET": "jena", "RESULTS_PATH": str(tmp_path / "results.csv")}  # keep notebooks/results/ Beijing's

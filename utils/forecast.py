@@ -302,3 +302,264 @@ def results_table(rows: Sequence[Mapping[str, object]], baseline: str = "persist
     reference = float(table.loc[table["model"] == baseline, "test_mae"].iloc[0])
     table[f"test_vs_{baseline}"] = table["test_mae"] / reference
     return table
+
+
+# ------------------------------------------------------------------------------------------- multi-step
+def multistep_windows(
+    target: np.ndarray, sequence_length: int, steps: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Start indices and the next ``steps`` target values of every multi-step forecast window in one split.
+
+    A window is rows ``s .. s + sequence_length - 1``; its targets are the ``steps`` values after its last row,
+    ``target[s + sequence_length : s + sequence_length + steps]`` (lead 1 to lead ``steps``).
+
+    Returns:
+        ``(starts, truths)`` with ``truths`` of shape ``(len(starts), steps)``.
+    """
+    if sequence_length < 1 or steps < 1:
+        raise ValueError(f"sequence_length and steps must be >= 1, got {sequence_length} and {steps}")
+    target = np.asarray(target)
+    if target.ndim != 1:
+        raise ValueError(f"target must be 1-D, got shape {target.shape}")
+    n = len(target) - sequence_length - steps + 1
+    if n < 1:
+        raise ValueError(f"target has {len(target)} rows, too few for sequence_length + steps; pass more data")
+    starts = np.arange(n)
+    leads = np.lib.stride_tricks.sliding_window_view(target[sequence_length:], steps)[:n]
+    return starts, np.array(leads)
+
+
+def multistep_baseline(
+    target: np.ndarray, sequence_length: int, steps: int, kind: str = "persistence", period: int = 24
+) -> tuple[np.ndarray, np.ndarray]:
+    """Naive multi-step forecasts for every window of :func:`multistep_windows`.
+
+    ``"persistence"`` repeats the window's last value at every lead; ``"repeat_last_day"`` forecasts lead k by
+    the value ``period`` steps before the target (the same hour one day earlier), which must lie in the window.
+
+    Returns:
+        ``(predictions, truths)``, both ``(windows, steps)``.
+    """
+    starts, truths = multistep_windows(target, sequence_length, steps)
+    target = np.asarray(target)
+    last = starts + sequence_length - 1
+    if kind == "persistence":
+        return np.repeat(target[last][:, None], steps, axis=1), truths
+    if kind == "repeat_last_day":
+        if steps > period or period > sequence_length:
+            raise ValueError(
+                f"repeat_last_day needs steps <= period <= sequence_length, got {steps}, {period}, {sequence_length}"
+            )
+        leads = np.arange(1, steps + 1)
+        return target[(last[:, None] + leads[None, :] - period)], truths
+    raise ValueError(f"kind must be 'persistence' or 'repeat_last_day', got {kind!r}")
+
+
+def mae_by_lead(predictions: np.ndarray, truths: np.ndarray) -> np.ndarray:
+    """The MAE of each lead (column) of ``(windows, steps)`` forecasts."""
+    predictions, truths = np.asarray(predictions), np.asarray(truths)
+    if predictions.shape != truths.shape or predictions.ndim != 2:
+        raise ValueError(
+            f"predictions {predictions.shape} and truths {truths.shape} must be equal (windows, steps) arrays"
+        )
+    return np.mean(np.abs(predictions - truths), axis=0)
+
+
+# ------------------------------------------------------------------------------- grading the final task
+#: the fixed budget of :func:`score_student_model`
+GRADING_BUDGET: dict[str, float] = {"epochs": 5, "window_stride": 2, "max_cpu_seconds": 40.0, "max_params": 300_000}
+
+
+def reference_gru(n_features: int, sequence_length: int = 120):
+    """The lab's plain GRU (section 5.2): GRU(16) -> Dense(1), Adam(1e-3) on the MSE, for normalised targets."""
+    import keras
+
+    inputs = keras.Input((sequence_length, n_features))
+    model = keras.Model(inputs, keras.layers.Dense(1)(keras.layers.GRU(16)(inputs)), name="reference_gru")
+    model.compile(keras.optimizers.Adam(1e-3), loss="mse")
+    return model
+
+
+def score_student_model(
+    build_model,
+    weather: pd.DataFrame,
+    dataset: str = "beijing",
+    sequence_length: int = 120,
+    horizon: int = 24,
+    seed: int = 0,
+    reference: bool = True,
+    budget: Mapping[str, float] | None = None,
+) -> dict[str, float]:
+    """Train a model built by ``build_model(n_features)`` under a fixed budget and score it on validation.
+
+    The data are the lab's: :func:`engineer_features` of ``weather``, split 50/25/25 in time, normalised with
+    the training statistics. A window is ``sequence_length`` hours of every (normalised) feature; its target is
+    the **normalised** temperature ``horizon`` hours after the window's last hour, so the model outputs one
+    number per window, ``(batch, 1)`` or ``(batch,)``, and ``window[:, -1, 0]`` is persistence. An uncompiled
+    model is compiled with Adam(1e-3) on the MAE; a compiled one keeps its optimizer and loss. Training uses every
+    ``window_stride``-th training window for ``epochs`` epochs, stopped early once the process has used
+    ``max_cpu_seconds`` of CPU time (all threads) in ``fit``; the validation MAE (in °C) is over every
+    ``window_stride``-th validation window. With ``reference``, the lab's plain GRU (:func:`reference_gru`) is
+    trained and scored under the same budget. Nothing here reads the test part.
+
+    Args:
+        build_model: a function of ``n_features`` returning a ``keras.Model``.
+        weather: the frame :func:`utils.data.load_weather` returns for ``dataset``.
+        dataset: ``"beijing"`` or ``"jena"`` (Jena is reduced to its readings on the hour).
+        sequence_length, horizon: the lab's window length and forecast horizon (hours).
+        seed: the seed set before building and before training each model.
+        reference: also train and score the reference GRU.
+        budget: overrides of :data:`GRADING_BUDGET`.
+
+    Returns:
+        Plain floats: ``val_mae``, ``persistence_val_mae``, ``reference_val_mae`` (NaN without ``reference``),
+        ``params``, ``epochs`` (run), ``train_cpu_seconds``, ``train_windows``, ``val_windows``.
+
+    Raises:
+        ValueError: ``build_model`` does not return a Keras model, the model has more than ``max_params``
+            parameters, or its output is not one number per window.
+    """
+    import keras
+
+    from utils.data import chronological_split, normalize
+
+    limits = {**GRADING_BUDGET, **(budget or {})}
+    if dataset == "jena":
+        weather = weather[weather.index.minute == 0]
+    features = engineer_features(weather, dataset)
+    train_df, val_df, _ = chronological_split(features, (0.5, 0.25, 0.25))
+    (train_n, val_n), mean, std = normalize(train_df, val_df)
+    t_mean, t_std = float(mean.iloc[0]), float(std.iloc[0])
+    stride = int(limits["window_stride"])
+
+    def windows(part: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        values = part.to_numpy("float32")
+        starts, _ = window_targets(values, values[:, 0], sequence_length, horizon)
+        starts = starts[::stride]
+        x = np.lib.stride_tricks.sliding_window_view(values, sequence_length, axis=0)[starts].transpose(0, 2, 1)
+        return np.ascontiguousarray(x), values[starts + sequence_length - 1 + horizon, :1]
+
+    x_train, y_train = windows(train_n)
+    x_val, y_val = windows(val_n)
+    val_truth = y_val[:, 0] * t_std + t_mean
+
+    def train_and_score(build) -> tuple[float, int, int, float]:
+        keras.utils.set_random_seed(seed)
+        model = build(features.shape[1])
+        if not isinstance(model, keras.Model):
+            raise ValueError(f"build_my_model must return a keras.Model, got {type(model).__name__}")
+        if model.count_params() > limits["max_params"]:
+            raise ValueError(
+                f"the model has {model.count_params():,} parameters, more than {int(limits['max_params']):,}; "
+                "make it smaller"
+            )
+        if not model.compiled:
+            model.compile(keras.optimizers.Adam(1e-3), loss="mae")
+        budget_stop = _cpu_budget(limits["max_cpu_seconds"])
+        keras.utils.set_random_seed(seed)
+        history = model.fit(
+            x_train, y_train, batch_size=256, epochs=int(limits["epochs"]), shuffle=True, verbose=0,
+            callbacks=[budget_stop],
+        )  # fmt: skip
+        predicted = np.asarray(model.predict(x_val, batch_size=1024, verbose=0), dtype="float64")
+        if predicted.shape not in ((len(x_val), 1), (len(x_val),)):
+            raise ValueError(
+                f"the model outputs shape {predicted.shape[1:]} per batch of windows; it must output one number "
+                "per window, shape (batch, 1)"
+            )
+        val_mae = mae(predicted.reshape(-1) * t_std + t_mean, val_truth)
+        return val_mae, model.count_params(), len(history.history.get("loss", [])), budget_stop.used
+
+    val_mae, params, epochs, seconds = train_and_score(build_model)
+    reference_mae = train_and_score(reference_gru)[0] if reference else float("nan")
+    persistence = mae(x_val[:, -1, 0] * t_std + t_mean, val_truth)
+    return {
+        "val_mae": float(val_mae),
+        "persistence_val_mae": float(persistence),
+        "reference_val_mae": float(reference_mae),
+        "params": float(params),
+        "epochs": float(epochs),
+        "train_cpu_seconds": float(seconds),
+        "train_windows": float(len(x_train)),
+        "val_windows": float(len(x_val)),
+    }
+
+
+def _cpu_budget(seconds: float):
+    """A Keras callback that stops ``fit`` once the process has used ``seconds`` of CPU time (all threads)."""
+    import keras
+
+    class CpuBudget(keras.callbacks.Callback):
+        def __init__(self, limit: float) -> None:
+            super().__init__()
+            self.limit, self.used, self._start = limit, 0.0, 0.0
+
+        def on_train_begin(self, logs=None) -> None:
+            self._start = time.process_time()
+
+        def on_train_batch_end(self, batch, logs=None) -> None:
+            self.used = time.process_time() - self._start
+            if self.used > self.limit:
+                self.model.stop_training = True
+
+    return CpuBudget(seconds)
+
+
+# ------------------------------------------------------------------------------------ Chollet's protocol
+#: Chollet's constants (Deep Learning with Python, 2nd ed., section 10.2)
+CHOLLET = {"sampling_rate": 6, "sequence_length": 120, "horizon_hours": 24, "batch_size": 256}
+
+
+def chollet_protocol(raw: pd.DataFrame, fraction: float = 1.0, seed: int = 0) -> dict:
+    """Chollet's exact Jena protocol: his 14 raw columns, every 10-minute start, ``sampling_rate=6``, 120 steps,
+    the target 24 h after the window's last step, a 50/25/25 split of the raw rows, training mean and std.
+
+    As in his listing: ``delay = sampling_rate * (sequence_length + 24 - 1)``; the inputs are the normalised
+    ``raw[:-delay]``, the targets ``temperature[delay:]`` in °C, and the three datasets take their windows from
+    the row ranges ``[0, n_train)``, ``[n_train, n_train + n_val)`` and ``[n_train + n_val, end)`` of the inputs
+    (so, as in his code, the last training targets lie in the validation period). The normalisation uses
+    NumPy's ``std`` (ddof 0) of the first ``n_train`` rows.
+
+    Args:
+        raw: the frame :func:`utils.data.load_weather` returns for ``"jena"`` (every 10 minutes, 14 columns; its
+            -9999 wind speeds already set to 0, the one difference from his raw file).
+        fraction: share of the rows used, from the start (1.0 is his protocol).
+        seed: the training set's shuffling seed.
+
+    Returns:
+        A dict with ``train``, ``val``, ``test`` (``tf.data`` datasets of ``(window, °C target)``), ``mean``,
+        ``std`` (NumPy arrays per column), ``columns``, ``temperature_column`` (1), ``n_train``, ``n_val``,
+        ``n_test`` (raw rows), ``windows`` (per split) and ``persistence`` (validation and test MAE of his
+        "common-sense" baseline, the window's last temperature).
+    """
+    from utils.windowing import timeseries_dataset
+
+    if not 0 < fraction <= 1:
+        raise ValueError(f"fraction must be in (0, 1], got {fraction}")
+    _require(raw, ["T (degC)", "p (mbar)"])
+    if raw.shape[1] != 14:
+        raise ValueError(f"raw must have Jena's 14 columns, got {raw.shape[1]}; pass load_weather('jena')")
+    raw = raw.iloc[: int(len(raw) * fraction)]
+    values = raw.to_numpy("float64")
+    temperature = values[:, 1].copy()  # "T (degC)" is the second column, as in his listing
+    n_train, n_val = int(0.5 * len(values)), int(0.25 * len(values))
+    mean = values[:n_train].mean(axis=0)
+    std = values[:n_train].std(axis=0)
+    data = ((values - mean) / std).astype("float32")
+    rate, length, batch = CHOLLET["sampling_rate"], CHOLLET["sequence_length"], CHOLLET["batch_size"]
+    delay = rate * (length + CHOLLET["horizon_hours"] - 1)
+    inputs, targets = data[:-delay], temperature[delay:].astype("float32")
+    ranges = {"train": (0, n_train), "val": (n_train, n_train + n_val), "test": (n_train + n_val, len(inputs))}
+    out: dict = {"mean": mean, "std": std, "columns": list(raw.columns), "temperature_column": 1}
+    out.update(n_train=n_train, n_val=n_val, n_test=len(values) - n_train - n_val, windows={}, persistence={})
+    span = (length - 1) * rate
+    for name, (start, end) in ranges.items():
+        out[name] = timeseries_dataset(
+            inputs, targets, length, sampling_rate=rate, batch_size=batch, shuffle=name == "train",
+            seed=seed, start_index=start, end_index=end,
+        )  # fmt: skip
+        starts = np.arange(start, end - span)
+        out["windows"][name] = len(starts)
+        if name != "train":
+            out["persistence"][name] = mae(temperature[starts + span], targets[starts])
+    return out

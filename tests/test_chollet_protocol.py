@@ -1,0 +1,106 @@
+"""Chollet's exact Jena protocol (utils.forecast.chollet_protocol) and notebook 06's section 9, on a synthetic file
+of Jena's exact format and size (tests/test_notebooks.py writes it): the real file cannot be downloaded here."""
+
+from __future__ import annotations
+
+import shutil
+import warnings
+from pathlib import Path
+
+import keras
+import numpy as np
+import pandas as pd
+import pytest
+from test_notebooks import ROOT, _printed, write_jena_shaped_csv
+
+from tools.execute import execute
+from utils.data import DatasetChecksumWarning, load_weather
+from utils.forecast import CHOLLET, chollet_protocol
+
+SHARED_DATA = ROOT.parent / "shared" / "data"
+BEIJING = "PRSA_data_2010.1.1-2014.12.31.csv.zip"
+
+
+@pytest.fixture(scope="module")
+def jena_dir(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("jena")
+    write_jena_shaped_csv(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def jena(jena_dir) -> pd.DataFrame:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DatasetChecksumWarning)  # the synthetic file is not the recorded one
+        return load_weather("jena", data_dir=jena_dir)
+
+
+def test_protocol_matches_chollets_listing(jena):
+    """Splits, normalisation, windows and targets as in his code: every 10-minute start, sampling_rate=6, 120
+    steps, the target 24 h after the window's last step; batches equal keras' timeseries_dataset_from_array."""
+    fraction = 0.05
+    p = chollet_protocol(jena, fraction=fraction)
+    raw = jena.iloc[: int(len(jena) * fraction)]
+    n = len(raw)
+    assert (p["n_train"], p["n_val"], p["n_test"]) == (int(0.5 * n), int(0.25 * n), n - int(0.5 * n) - int(0.25 * n))
+    assert p["columns"] == list(jena.columns) and len(p["columns"]) == 14 and p["columns"][1] == "T (degC)"
+    values = raw.to_numpy("float64")
+    np.testing.assert_allclose(p["mean"], values[: p["n_train"]].mean(axis=0))
+    np.testing.assert_allclose(p["std"], values[: p["n_train"]].std(axis=0))
+    rate, length = CHOLLET["sampling_rate"], CHOLLET["sequence_length"]
+    span, delay = (length - 1) * rate, rate * (length + 24 - 1)
+    assert p["windows"]["train"] == p["n_train"] - span  # a window at every 10-minute reading
+    assert p["windows"]["val"] == p["n_val"] - span
+    # his listing, literally, on the validation range: the same batches
+    data = ((values - p["mean"]) / p["std"]).astype("float32")
+    keras_val = keras.utils.timeseries_dataset_from_array(
+        data[:-delay], values[delay:, 1].astype("float32"), sequence_length=length, sampling_rate=rate,
+        batch_size=256, start_index=p["n_train"], end_index=p["n_train"] + p["n_val"],
+    )  # fmt: skip
+    for (x1, y1), (x2, y2) in zip(p["val"], keras_val):
+        np.testing.assert_array_equal(np.asarray(x1), np.asarray(x2))
+        np.testing.assert_array_equal(np.asarray(y1), np.asarray(y2))
+    # the target is 24 h (144 rows) after the window's last step; rows are 10 minutes apart, so it is exactly 24 h
+    # except where a reading is missing in between (his protocol counts rows, not hours)
+    times = raw.index
+    starts = np.arange(p["windows"]["train"])
+    lag = np.asarray(times[starts + delay] - times[starts + span])
+    assert (lag >= np.timedelta64(24, "h")).all() and (lag == np.timedelta64(24, "h")).mean() > 0.5
+    assert (times[starts + span] - times[starts] >= pd.Timedelta(hours=119)).all()
+    # his "common-sense" baseline: samples[:, -1, 1] * std[1] + mean[1], averaged over the validation windows
+    errors = [np.abs(np.asarray(x)[:, -1, 1] * p["std"][1] + p["mean"][1] - np.asarray(y)) for x, y in keras_val]
+    assert p["persistence"]["val"] == pytest.approx(float(np.mean(np.concatenate(errors))), rel=1e-5)
+
+
+def test_protocol_refuses_a_frame_that_is_not_jena(jena):
+    with pytest.raises(ValueError, match="14 columns"):
+        chollet_protocol(jena.drop(columns="wd (deg)"))
+    with pytest.raises(ValueError, match="fraction"):
+        chollet_protocol(jena, fraction=0)
+
+
+@pytest.mark.notebook
+def test_lab_runs_chollets_protocol_on_the_jena_format(jena_dir, tmp_path, monkeypatch):
+    """Notebook 06 with CHOLLET_PROTOCOL on the Jena-format file (a small share of it, one epoch): section 9 runs
+    and prints its table. Question 5's hidden test scores on Beijing, so the Beijing copy is linked in too."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "jena_climate_2009_2016.csv").symlink_to(next(jena_dir.glob("*.csv")))
+    if not (SHARED_DATA / BEIJING).is_file():
+        pytest.skip(f"the Beijing copy is not at {SHARED_DATA / BEIJING}")
+    shutil.copy(SHARED_DATA / BEIJING, data / BEIJING)
+    monkeypatch.setenv("RNN_COURSE_DATA", str(data))
+    parameters = {"DATASET": "jena", "DATA_FRACTION": 0.03, "CHOLLET_PROTOCOL": True, "CHOLLET_EPOCHS": 1,
+                  "RESULTS_PATH": str(tmp_path / "results.csv"),
+                  "MULTISTEP_RESULTS_PATH": str(tmp_path / "multistep.csv")}  # fmt: skip
+    nb, _, _ = execute(ROOT / "notebooks" / "06_weather_forecast_lab.ipynb", parameters, mode="ci", out_dir=tmp_path)
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    assert not [o for o in outputs if o.output_type == "error"]
+    printed = "\n".join(_printed(nb))
+    assert "persistence: validation" in printed and "(Chollet 2.62)" in printed
+    assert "chollet_stacked_gru: 1 epochs" in printed and "lab_gru_change: " in printed
+    table = [o for o in outputs if o.output_type == "execute_result" or o.output_type == "display_data"]
+    assert any("chollet_stacked_gru" in o.get("data", {}).get("text/plain", "") for o in table)
+    multistep = pd.read_csv(tmp_path / "multistep.csv")
+    assert list(multistep.columns) == ["model", "lead_hours", "val_mae", "test_mae"]
+    assert {"persistence", "repeat_last_day"} <= set(multistep["model"]) and multistep["lead_hours"].max() == 24

@@ -464,7 +464,7 @@ def test_a_student_model_reaches_the_tests_as_data_and_the_data_folder_is_read_o
         "    return keras.Sequential([keras.Input((n,)), keras.layers.Lambda(lambda x: x * 2)])\n"
     ]
     names = ["data_files", "data_writable", "build_my_model", "lambda_model"]
-    with sandbox.Sandbox(cells, names, time.monotonic() + TIMEOUT, data_dir=data) as box:
+    with sandbox.Sandbox(cells, names, time.monotonic() + 3 * TIMEOUT, data_dir=data) as box:
         assert box.errors == []
         assert box.names["data_files"] == {"kind": "value", "value": ["weather.csv"]}
         assert box.names["data_writable"] == {"kind": "value", "value": False}

@@ -444,3 +444,40 @@ def test_a_timeout_kills_every_process_of_the_sandbox(tmp_path):
     assert time.monotonic() - started < 45
     time.sleep(1)
     assert _marked_processes() == []
+
+
+def test_a_student_model_reaches_the_tests_as_data_and_the_data_folder_is_read_only(tmp_path):
+    """The documented path for a question about a student's Keras model, and the read-only data mount."""
+    if sandbox.bwrap_path() is None:
+        pytest.skip("bwrap is not installed")  # CI installs it (.ci/run)
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "weather.csv").write_text("T\n1.0\n", encoding="utf-8")
+    cells = [
+        "import os\nimport keras\n"
+        "data_files = sorted(os.listdir(os.environ['RNN_COURSE_DATA']))\n"
+        "try:\n    open('/data/new.csv', 'w').write('x')\n    data_writable = True\n"
+        "except OSError:\n    data_writable = False\n"
+        "def build_my_model(n):\n"
+        "    return keras.Sequential([keras.Input((24, n)), keras.layers.GRU(4), keras.layers.Dense(1)])\n"
+        "def lambda_model(n):\n"
+        "    return keras.Sequential([keras.Input((n,)), keras.layers.Lambda(lambda x: x * 2)])\n"
+    ]
+    names = ["data_files", "data_writable", "build_my_model", "lambda_model"]
+    with sandbox.Sandbox(cells, names, time.monotonic() + 3 * TIMEOUT, data_dir=data) as box:
+        assert box.errors == []
+        assert box.names["data_files"] == {"kind": "value", "value": ["weather.csv"]}
+        assert box.names["data_writable"] == {"kind": "value", "value": False}
+        model = box.call("build_my_model", (3,), {})
+        import keras
+
+        assert (
+            isinstance(model, keras.Model) and model.count_params() == 4 * 3 * 3 + 4 * 4 * 3 + 2 * 3 * 4 + 5
+        )
+        model.compile(optimizer="adam", loss="mae")
+        rng = np.random.default_rng(0)
+        history = model.fit(rng.normal(size=(32, 24, 3)), rng.normal(size=(32, 1)), epochs=1, verbose=0)
+        assert np.isfinite(history.history["loss"][0])
+        with pytest.raises(sandbox.Refused, match="Lambda"):
+            box.call("lambda_model", (3,), {})
+    assert not (data / "new.csv").exists()

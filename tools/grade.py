@@ -416,7 +416,10 @@ class Worker:
         self.process.stdin.flush()
         row = self._read(time.monotonic() + timeout + GRACE)
         if row is None:
+            crashed = self.process.poll() is not None
             self.stop()
+            if crashed:  # e.g. out of memory while rebuilding a submitted model
+                return {"status": "error: the grading worker died on this submission"}
         return row
 
     def stop(self) -> None:

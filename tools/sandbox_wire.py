@@ -11,7 +11,7 @@ What can cross (:func:`encode`): ``None``, ``...``, ``bool``, ``int``, ``float``
 sets, slices, NumPy arrays and scalars (not of object dtype), TensorFlow tensors (as arrays), pandas ``DataFrame``,
 ``Series`` and ``Index`` with array-like values, and Keras layers or models as their Keras config plus weights. A
 Keras object is rebuilt by the reader with ``keras.saving.deserialize_keras_object(..., safe_mode=True)``, only
-from classes of the ``keras`` package and never ``Lambda`` or ``TFSMLayer`` (code or files), so a student's
+from classes of the ``keras`` package and never one of :data:`KERAS_REFUSED` (code or files), so a student's
 model reaches the grader as data: built-in layers and their weights. Anything else raises :class:`NotPlainData`.
 """
 
@@ -27,8 +27,8 @@ import numpy as np
 MAX_JSON = 64 * 1024 * 1024
 MAX_NPZ = 1024 * 1024 * 1024
 _HEADER = struct.Struct(">QQ")
-#: Keras classes that carry code or read files; refused in a received config
-KERAS_REFUSED = {"Lambda", "TFSMLayer"}
+#: Keras classes that carry code or read files (a vocabulary or a SavedModel path); refused in a received config
+KERAS_REFUSED = {"Lambda", "TFSMLayer", "TextVectorization", "StringLookup", "IntegerLookup"}
 
 
 class NotPlainData(TypeError):

@@ -150,22 +150,29 @@ def test_grader_results_read_pass_and_fail() -> None:
     assert [(q, ok) for q, ok, _ in colab_check.grader_results(nb)] == [("q1", True), ("q2", False)]
 
 
-def test_warnings_at_our_lines_are_failures_and_library_ones_are_listed() -> None:
+def test_warnings_are_sorted_by_who_is_to_blame() -> None:
     root = "/run/content/rnn-course"
     cell = "/tmp/ipykernel_123/456.py"
-    records = [
+    keras = "/env/lib/python3.13/site-packages/keras/x.py"
+    records = [  # a FutureWarning at a cell line (twice: merged), one at a utils/ line
         {"category": "FutureWarning", "message": "a", "filename": cell, "lineno": 3, "stack": [(cell, 3, "x()")]},
         {"category": "FutureWarning", "message": "a", "filename": cell, "lineno": 3, "stack": [(cell, 3, "x()")]},
-        {"category": "DeprecationWarning", "message": "b", "filename": "/lib/keras/x.py", "lineno": 9,
-         "stack": [(f"{root}/utils/data.py", 7, "keras.f()"), ("/lib/keras/x.py", 9, "")]},
-        {"category": "DeprecationWarning", "message": "c", "filename": "/lib/tf/y.py", "lineno": 1,
-         "stack": [("/lib/ipykernel/k.py", 1, "")]},
         {"category": "DeprecationWarning", "message": "d", "filename": f"{root}/utils/data.py", "lineno": 2,
-         "stack": []},
+         "stack": [(cell, 1, "load()"), (f"{root}/utils/data.py", 2, "pd.f()")]},
+        # raised in the library function our line called
+        {"category": "DeprecationWarning", "message": "b", "filename": keras, "lineno": 9,
+         "stack": [(f"{root}/utils/data.py", 7, "keras.f()"), (keras, 9, "warn()")]},
+        # raised deep inside libraries during our cell
+        {"category": "DeprecationWarning", "message": "c", "filename": "/env/site-packages/mpl/y.py", "lineno": 1,
+         "stack": [(cell, 5, "plt.show()"), (keras, 1, ""), ("/env/site-packages/mpl/y.py", 1, "")]},
+        # the kernel's own, no course frame: dropped
+        {"category": "DeprecationWarning", "message": "e", "filename": "/env/site-packages/tf/y.py", "lineno": 1,
+         "stack": [("/env/site-packages/ipykernel/k.py", 1, "")]},
     ]
-    ours, via = colab_check.classify_warnings(records, root)
-    assert [w["message"] for w in ours] == ["a", "d"]
-    assert [(w["message"], w["our_line"]) for w in via] == [("b", "keras.f()")]
+    found = colab_check.classify_warnings(records, root)
+    assert [(w["message"], w["our_line"]) for w in found["ours"]] == [("a", "x()"), ("d", "pd.f()")]
+    assert [(w["message"], w["our_line"]) for w in found["our_calls"]] == [("b", "keras.f()")]
+    assert [(w["message"], w["package"], w["our_line"]) for w in found["library"]] == [("c", "mpl", "plt.show()")]
 
 
 def test_missing_colab_python_skips_visibly(monkeypatch, capsys) -> None:
@@ -201,3 +208,4 @@ def test_every_notebook_runs_in_the_colab_replica(tmp_path: Path) -> None:
     assert not report["package_changes"]["changed"] and not report["package_changes"]["removed"]
     assert "otter-grader" in report["package_changes"]["added"]
     assert all(report["grader_checks"].values())
+    assert not report["warnings"]["ours"]

@@ -44,13 +44,15 @@ from pathlib import Path
 
 import nbformat
 
+from tools.sync import COLAB_STUDENT_PINS
+
 ROOT = Path(__file__).resolve().parents[1]
 COLAB_RECORD = ROOT / "tools" / "colab"
 FREEZE = COLAB_RECORD / "pip-freeze.txt"
 OS_INFO = COLAB_RECORD / "os-info.txt"
 KERNEL_NAME = "rnn-course-colab-replica"
 #: bump when the way the replica is built changes, so that cached replicas are rebuilt
-BUILD_VERSION = 1
+BUILD_VERSION = 2
 
 #: What the replica installs from Colab's record; their dependencies come along, pinned by the same record.
 REPLICA_PACKAGES = [
@@ -256,6 +258,18 @@ def _pip(python: Path, *args: str) -> None:
         raise RuntimeError(f"{' '.join(command)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
 
 
+def plain_install(python: Path, requirement: str) -> dict[str, str]:
+    """``{canonical name: version}`` of what ``pip install REQUIREMENT`` would install or replace in ``python``'s
+    environment (pip's own resolver, ``--dry-run``; nothing is installed)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "report.json"
+        _pip(python, "install", "--dry-run", "--quiet", "--report", str(report), requirement)
+        planned = json.loads(report.read_text(encoding="utf-8"))["install"]
+    installed = freeze_of(python)
+    return {canonical(item["metadata"]["name"]): item["metadata"]["version"] for item in planned
+            if installed.get(canonical(item["metadata"]["name"])) != item["metadata"]["version"]}
+
+
 def build_replica(python: Path, dest: Path, freeze_text: str) -> dict:
     """Build the replica environment in ``dest``; return its record (pins, what was removed, seconds)."""
     start = time.perf_counter()
@@ -269,6 +283,15 @@ def build_replica(python: Path, dest: Path, freeze_text: str) -> dict:
     if tools:
         _pip(env_python, "install", "--quiet", *tools)  # Colab's pip runs the set-up cell's install
     _pip(env_python, "install", "--quiet", "-c", str(constraints), *pins)
+    # what a plain `pip install otter-grader` (no --no-deps) would install: those Colab has are added at Colab's
+    # versions, so that the replica holds every Colab package such an install could change (until nothing is left)
+    otter = next(pin for pin in COLAB_STUDENT_PINS if pin.startswith("otter-grader=="))
+    for _ in range(5):
+        plain = plain_install(env_python, otter)
+        missing = sorted(n for n in plain if n in freeze and n not in freeze_of(env_python))
+        if not missing:
+            break
+        _pip(env_python, "install", "--quiet", "-c", str(constraints), *(f"{freeze[n][0]}=={freeze[n][1]}" for n in missing))
     installed = freeze_of(env_python)
     # dependencies Colab does without (e.g. jedi, which IPython 7 only uses when present): removed, to match Colab
     extra = sorted(n for n in installed if n not in freeze)
@@ -278,7 +301,9 @@ def build_replica(python: Path, dest: Path, freeze_text: str) -> dict:
     wrong = {n: (v, freeze[n][1]) for n, v in installed.items() if n in freeze and freeze[n][1] != v}
     if wrong:
         raise RuntimeError(f"the replica differs from Colab's record (installed, Colab): {wrong}")
+    plain = plain_install(env_python, otter)
     return {"pins": pins, "removed_not_in_colab": extra, "installed": installed,
+            "plain_otter_install": {"requirement": otter, **package_changes(installed, {**installed, **plain})},
             "python": interpreter_version(python), "seconds": round(time.perf_counter() - start, 1)}
 
 
@@ -363,6 +388,30 @@ def solved_student(master: nbformat.NotebookNode, student: nbformat.NotebookNode
     return nb
 
 
+def lesson_code(nb: nbformat.NotebookNode) -> list[str]:
+    """The code cells before the ``## Exercises`` heading, except the set-up cell (which the student version stamps
+    differently)."""
+    cells = []
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and cell.source.lstrip().startswith("## Exercises"):
+            break
+        if cell.cell_type == "code" and "setup" not in cell.get("metadata", {}).get("tags", []):
+            cells.append(cell.source)
+    return cells
+
+
+def student_run(master: nbformat.NotebookNode, solved: nbformat.NotebookNode) -> tuple[nbformat.NotebookNode, str]:
+    """What to run of a solved student version, and how much: the exercises part (set-up, imports, parameters and
+    the exercises, as the TA's grader runs it) when its lesson code is the lecture version's, which the lecture run
+    has just executed; the whole notebook when it differs, or when it has interactive widgets (the slider is then
+    moved after the student set-up cell)."""
+    from tools.grade import reduce_notebook
+
+    if lesson_code(master) != lesson_code(solved) or "INTERACTIVE" in ci_parameters(master):
+        return solved, "whole"
+    return reduce_notebook(solved), "exercises"
+
+
 def ci_parameters(nb: nbformat.NotebookNode) -> dict:
     """The notebook's CI parameters with :data:`COLAB_OVERRIDES` applied where the notebook has them."""
     params = dict(nb.metadata.get("rnn_course", {}).get("ci_parameters", {}))
@@ -398,31 +447,48 @@ def snapshot_repository(dest: Path, branch: str) -> Path:
     return dest
 
 
-def classify_warnings(records: list[dict], course_root: str) -> tuple[list[dict], list[dict]]:
-    """Split recorded warnings into ``(ours, via_ours)``: raised at a line of a notebook cell or of the course's
-    code, or raised inside a library with our code further up the stack. Others (library internals) are dropped.
-    Duplicates (same category, message and place) are merged."""
+def classify_warnings(records: list[dict], course_root: str) -> dict[str, list[dict]]:
+    """Sort recorded warnings by who is to blame (duplicates of category, message and place merged):
+
+    - ``ours``: raised at a line of a notebook cell or of the course's code (a deprecated call we make, which the
+      library reports at our line);
+    - ``our_calls``: raised in a library function that our line called directly (the library reports it at its
+      own line);
+    - ``library``: raised deeper inside a library (or while a library imports) during one of our cells.
+
+    Warnings with no course frame on the stack (the kernel's own) are dropped."""
 
     def is_ours(filename: str) -> bool:
         return (filename.startswith(course_root + os.sep) or bool(re.search(r"ipykernel_\d+/\d+\.py$", filename))
                 or filename.startswith("<ipython-input-"))
 
-    ours, via, seen = [], [], set()
+    def package(filename: str) -> str:
+        match = re.search(r"site-packages/([^/]+)", filename)
+        return match.group(1) if match else filename
+
+    found = {"ours": [], "our_calls": [], "library": []}
+    seen = set()
     for record in records:
-        frames = [f for f in record["stack"] if is_ours(f[0])]
-        direct = is_ours(record["filename"])
-        if not direct and not frames:
+        stack = [tuple(f) for f in record["stack"]]
+        mine = [i for i, f in enumerate(stack) if is_ours(f[0])]
+        if not mine and not is_ours(record["filename"]):
             continue
-        where = f"{record['filename']}:{record['lineno']}" if direct else f"{frames[-1][0]}:{frames[-1][1]}"
-        key = (record["category"], record["message"], where)
+        at = [i for i, f in enumerate(stack) if (f[0], f[1]) == (record["filename"], record["lineno"])]
+        if is_ours(record["filename"]):
+            kind, line = "ours", stack[at[-1]][2] if at else ""
+        elif at and at[-1] > 0 and is_ours(stack[at[-1] - 1][0]):
+            kind, line = "our_calls", stack[at[-1] - 1][2]
+        else:
+            kind, line = "library", stack[mine[-1]][2] if mine else ""
+        place = f"{record['filename']}:{record['lineno']}"
+        key = (record["category"], record["message"], place if kind != "library" else package(record["filename"]))
         if key in seen:
             continue
         seen.add(key)
-        item = {"notebook": record.get("notebook"), "category": record["category"], "message": record["message"],
-                "raised_at": f"{record['filename']}:{record['lineno']}",
-                "our_line": (frames[-1][2] or "") if frames else ""}
-        (ours if direct else via).append(item)
-    return ours, via
+        found[kind].append({"notebook": record.get("notebook"), "category": record["category"],
+                            "message": record["message"], "raised_at": place,
+                            "package": package(record["filename"]), "our_line": line or ""})
+    return found
 
 
 @dataclass
@@ -438,10 +504,11 @@ class Report:
     install_commands: list[dict] = field(default_factory=list)
     lecture_commands: list[dict] = field(default_factory=list)
     package_changes: dict = field(default_factory=dict)
+    plain_otter_install: dict = field(default_factory=dict)
     widgets: list[dict] = field(default_factory=list)
     grader_checks: dict[str, int] = field(default_factory=dict)
-    warnings_ours: list[dict] = field(default_factory=list)
-    warnings_via_ours: list[dict] = field(default_factory=list)
+    student_parts: dict[str, str] = field(default_factory=dict)
+    warnings: dict[str, list[dict]] = field(default_factory=dict)
     seconds: float = 0.0
 
 
@@ -458,8 +525,9 @@ def _read_log(path: Path, notebook: str) -> list[dict]:
 def _kernel(folder: Path, python: Path, env: dict[str, str], startup: Path) -> None:
     spec = folder / "kernels" / KERNEL_NAME
     spec.mkdir(parents=True, exist_ok=True)
-    argv = [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}",
-            f"--IPKernelApp.exec_files={startup}"]
+    # the kernel's own stderr (TensorFlow's C++ logs, pip's output) goes to a log file, not the check's output
+    argv = ["/bin/sh", "-c", f'exec "$0" "$@" 2>>"{folder / "kernel-stderr.log"}"', str(python), "-m",
+            "ipykernel_launcher", "-f", "{connection_file}", f"--IPKernelApp.exec_files={startup}"]
     (spec / "kernel.json").write_text(json.dumps(
         {"argv": argv, "display_name": "Colab replica", "language": "python", "env": env}, indent=1),
         encoding="utf-8")
@@ -502,6 +570,7 @@ def run_check(python: Path, notebooks: list[Path], students: list[Path], timeout
     replica, record, built = ensure_replica(python, freeze_text, log)
     report.python, report.replica, report.replica_built_now = record["python"], str(replica), built
     report.replica_build_seconds = record["seconds"] if built else None
+    report.plain_otter_install = record.get("plain_otter_install", {})
     log(f"Colab replica: Python {record['python']}, {len(record['installed'])} packages "
         f"({'built now in ' + str(record['seconds']) + ' s' if built else 'reused'}): {replica}")
     config = load_config()
@@ -588,10 +657,12 @@ def run_check(python: Path, notebooks: list[Path], students: list[Path], timeout
                 except ValueError as error:
                     report.failures.append(f"student/{path.name}: {error}")
                     continue
+                nb, part = student_run(masters[path.name], nb)
+                report.student_parts[path.name] = part
                 items.append((path.name, nb, ci_parameters(masters[path.name])))
             else:
                 report.failures.append(f"student/{path.name} has no master in notebooks/: rebuild student/")
-        log(f"student versions ({len(items)}), solved:")
+        log(f"student versions ({len(items)}), solved: {report.student_parts}")
         commands = run_all("student", items, kernels)
         report.install_commands = [c for c in commands if "pip" in c["args"]]
         if items and not report.install_commands:
@@ -605,8 +676,8 @@ def run_check(python: Path, notebooks: list[Path], students: list[Path], timeout
         if any("INTERACTIVE" in ci_parameters(nb) for nb in masters.values()):
             if not any(w["moves"] for w in report.widgets):
                 report.failures.append("no interactive widget was moved, although a notebook has INTERACTIVE")
-        report.warnings_ours, report.warnings_via_ours = classify_warnings(warnings, str(course_root))
-        for item in report.warnings_ours:
+        report.warnings = classify_warnings(warnings, str(course_root))
+        for item in report.warnings["ours"]:
             report.failures.append(f"{item['notebook']}: {item['category']} at our line {item['raised_at']} "
                                    f"({item['our_line']}): {item['message']}")
     finally:
@@ -627,16 +698,29 @@ def summary(report: Report) -> str:
     if changes:
         lines.append(f"packages changed by the student set-up cell: {changes['changed'] or 'none'}; "
                      f"removed: {changes['removed'] or 'none'}; added: {changes['added'] or 'none'}")
+    plain = report.plain_otter_install
+    if plain:
+        lines.append(f"for comparison, a plain `pip install {plain['requirement']}` (pip --dry-run in the replica) "
+                     f"would change {plain['changed'] or 'nothing'} and add {sorted(plain['added'])}")
     for widget in report.widgets:
         if widget["boxes"]:
             lines.append(f"widgets in {widget['notebook']}: ipywidgets {widget['version']}, {widget['boxes']} "
                          f"interactive, {widget['moves']} controls moved, callbacks {'OK' if not widget['failed'] else 'FAILED'}")
     lines.append(f"grader.check cells passed per student notebook: {report.grader_checks}")
-    lines.append(f"version warnings at our own lines: {len(report.warnings_ours)}; raised in libraries during our "
-                 f"calls: {len(report.warnings_via_ours)}")
-    for item in report.warnings_ours + report.warnings_via_ours:
-        lines.append(f"  {item['notebook']}: {item['category']}: {item['message'][:200]}")
+    found = report.warnings
+    lines.append(f"version warnings (Deprecation, PendingDeprecation, Future) at our own lines: {len(found['ours'])}; "
+                 f"in a library function our line called: {len(found['our_calls'])}; inside libraries during our "
+                 f"cells: {len(found['library'])}")
+    for item in found["ours"] + found["our_calls"]:
+        lines.append(f"  {item['notebook']}: {item['category']}: {item['message'][:300]}")
         lines.append(f"      raised at {item['raised_at']}; our line: {item['our_line']}")
+    by_package: dict[tuple[str, str], int] = {}
+    for item in found["library"]:
+        key = (item["package"], item["category"])
+        by_package[key] = by_package.get(key, 0) + 1
+    if by_package:
+        lines.append("  inside libraries (distinct messages): " + ", ".join(
+            f"{package} {category} x{count}" for (package, category), count in sorted(by_package.items())))
     lines.append(f"total {report.seconds:.0f} s; notebooks: " +
                  ", ".join(f"{k} {v:.0f} s" for k, v in report.notebooks.items()))
     if report.failures:

@@ -3,7 +3,8 @@
 From ``[tool.rnn-course]`` in ``pyproject.toml`` (the one place the slug lives) it writes:
 
 - the badge row under each notebook's title (Colab lecture version, Colab student version, GitHub);
-- the set-up cell (the code cell tagged ``setup``), identical in every notebook;
+- the set-up cell (the code cell tagged ``setup``), identical in every notebook (``tools.student`` stamps the
+  student version's, which also installs otter-grader in Colab: :func:`setup_source`);
 - absolute raw-GitHub URLs for markdown images of ``img/`` (Colab cannot resolve relative paths);
 - the notebook table in README.md (between ``<!-- notebooks:start -->`` and ``<!-- notebooks:end -->``).
 

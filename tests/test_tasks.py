@@ -7,7 +7,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from utils.tasks import adding_problem, adding_problem_chance_mse
+from utils.tasks import (
+    adding_batches,
+    adding_problem,
+    adding_problem_chance_mse,
+    adding_problem_recent_only_mse,
+    marked_value_slopes,
+)
 
 
 @pytest.mark.parametrize("split_halves", [True, False])
@@ -87,3 +93,52 @@ def test_bad_parameters_raise_value_error_naming_them(kwargs, name):
 def test_numpy_integers_are_accepted():
     x, _ = adding_problem(np.int64(3), np.int32(4), seed=0)
     assert x.shape == (3, 4, 2)
+
+
+def test_lag_from_first_marker_to_the_end_is_half_to_full_length():
+    t = 40
+    x, _ = adding_problem(50_000, t, seed=8)
+    first = x[:, :, 1].argmax(axis=1)
+    lag = t - first  # steps from the first marker to the end, the final step counted
+    assert lag.min() == t // 2 + 1 and lag.max() == t
+    assert abs(lag.mean() - (3 * t / 4 + 0.5)) < 0.1
+
+
+def test_batches_are_fresh_seeded_and_shaped():
+    a = adding_batches(4, 12, seed=[0, 3, 12])
+    b = adding_batches(4, 12, seed=[0, 3, 12])
+    first, second = next(a), next(a)
+    assert first[0].shape == (4, 12, 2) and first[1].shape == (4, 1) and first[0].dtype == np.float32
+    assert not np.array_equal(first[0], second[0])  # a new batch every update
+    other = next(b)
+    assert np.array_equal(first[0], other[0]) and np.array_equal(first[1], other[1])  # same seed, same stream
+    assert np.all(first[0][:, :6, 1].sum(axis=1) == 1) and np.all(first[0][:, 6:, 1].sum(axis=1) == 1)
+    np.testing.assert_allclose(first[1][:, 0], (first[0][:, :, 0] * first[0][:, :, 1]).sum(axis=1), rtol=1e-6)
+
+
+def test_batches_reject_bad_sizes_at_the_call():
+    with pytest.raises(ValueError, match="batch_size"):
+        adding_batches(0, 10)
+    with pytest.raises(ValueError, match="seq_len"):
+        adding_batches(8, 1)
+
+
+def test_marked_value_slopes_recover_known_models():
+    x, y = adding_problem(2000, 20, seed=9)
+    b1, b2 = marked_value_slopes(x, y)  # the perfect model: slopes 1, 1
+    assert b1 == pytest.approx(1.0, abs=1e-5) and b2 == pytest.approx(1.0, abs=1e-5)
+    second = (x[:, 10:, 0] * x[:, 10:, 1]).sum(axis=1)
+    b1, b2 = marked_value_slopes(x, 0.5 + second)  # remembers only the recent value
+    assert b1 == pytest.approx(0.0, abs=1e-5) and b2 == pytest.approx(1.0, abs=1e-5)
+    assert adding_problem_recent_only_mse() == pytest.approx(np.mean((y[:, 0] - 0.5 - second) ** 2), abs=0.01)
+
+
+def test_marked_value_slopes_reject_bad_input():
+    x, y = adding_problem(10, 8, seed=0)
+    with pytest.raises(ValueError, match="y_pred"):
+        marked_value_slopes(x, y[:5])
+    with pytest.raises(ValueError, match="x must"):
+        marked_value_slopes(x[:, :, :1], y)
+    x[0, :, 1] = 0
+    with pytest.raises(ValueError, match="two markers"):
+        marked_value_slopes(x, y)

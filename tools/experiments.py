@@ -22,7 +22,10 @@ The protocol (:class:`LongDepsProtocol`) is the same for every cell:
   interval (2150 updates at T = 10 … 8000 at T = 400), stored in the ``budget`` column;
 - every ``eval_every`` updates the MSE on a fixed validation set of ``T`` is measured; the run **stops on
   solve**, when it falls below the success threshold (chance / 10 = 1/60). No patience-based early stopping;
-- the test set (fixed per ``T``) is evaluated once, at the end of the run.
+- the test set (fixed per ``T``) is evaluated once, at the end of the run;
+- each cell runs its ``T`` shortest first; with ``--stop-after K`` (default 2) a cell is not run at longer ``T``
+  once a majority of its seeds failed at ``K`` consecutive ``T``: its reach (:func:`reach`) cannot grow any
+  more, and the costly unsolved runs at long ``T`` (the whole budget each) are saved.
 
 ``solved`` means the validation MSE fell below the threshold within the budget; ``updates`` is the update count
 at that check, or the budget. Runs are deterministic: the same (cell, T, seed) gives the same row (``seconds``

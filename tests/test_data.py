@@ -376,3 +376,59 @@ def test_chronological_split_and_normalize():
         chronological_split(df, (0.5, 0.5))
     with pytest.raises(ValueError, match="others\\[0\\]"):
         normalize(train, val[["a"]])
+
+
+# ------------------------------------------------------------------------------------- Tiny Shakespeare
+SHAKESPEARE_ZIP = SHARED_DATA / "shakespeare.txt.zip"
+needs_shakespeare = pytest.mark.skipif(
+    not SHAKESPEARE_ZIP.is_file(), reason=f"the verified Shakespeare copy is not at {SHAKESPEARE_ZIP}"
+)
+
+
+def test_registry_keeps_the_real_shakespeare_checks():
+    spec = DATASETS["shakespeare"]
+    assert (spec.size, spec.hash_algorithm, spec.verified) == (1_115_394, "sha256", True)
+    assert spec.hash == "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed"
+    assert spec.url == "https://storage.googleapis.com/download.tensorflow.org/data/shakespeare.txt"
+    assert spec.filenames == ("shakespeare.txt", "shakespeare.txt.zip")
+
+
+@needs_shakespeare
+def test_shakespeare_real_copy_from_zip_and_bare_file(tmp_path):
+    text = data.load_text("shakespeare", data_dir=SHARED_DATA)
+    assert len(text) == 1_115_394 and len(set(text)) == 65 and text.count("\n") == 40_000
+    assert text.startswith("First Citizen:\n") and text.endswith("Whiles thou art waking.\n")
+    (tmp_path / "shakespeare.txt").write_text(text)  # the bare file, as the TensorFlow URL serves it
+    assert data.load_text("shakespeare", data_dir=tmp_path) == text
+
+
+@needs_shakespeare
+def test_shakespeare_modified_or_truncated_copy_is_corrupt(tmp_path):
+    text = data.load_text("shakespeare", data_dir=SHARED_DATA)
+    (tmp_path / "shakespeare.txt").write_text(text.replace("Citizen", "citizen", 1))
+    with pytest.raises(DatasetCorrupt, match="1,115,394 bytes"):
+        data.load_text("shakespeare", data_dir=tmp_path)
+    (tmp_path / "shakespeare.txt").unlink()
+    (tmp_path / "shakespeare.txt.zip").write_bytes(SHAKESPEARE_ZIP.read_bytes()[:5000])
+    with pytest.raises(DatasetCorrupt, match="truncated"):
+        data.load_text("shakespeare", data_dir=tmp_path)
+
+
+@needs_shakespeare
+def test_shakespeare_download_is_verified_then_cached(tmp_path, monkeypatch):
+    calls: list = []
+    monkeypatch.setattr(keras.utils, "get_file", fake_download(SHAKESPEARE_ZIP, calls))
+    spec = dataclasses.replace(DATASETS["shakespeare"], filename="shakespeare.txt.zip")  # the fake serves the zip
+    assert len(data.load_text(spec, data_dir=tmp_path / "cache")) == 1_115_394
+    assert len(data.load_text(spec, data_dir=tmp_path / "cache")) == 1_115_394
+    assert calls == [("shakespeare.txt.zip", DATASETS["shakespeare"].url)]
+
+
+def test_shakespeare_offline_and_wrong_loader(tmp_path):
+    with pytest.raises(DatasetNotAvailable) as info:
+        data.load_text("shakespeare", data_dir=tmp_path)
+    assert "shakespeare.txt" in str(info.value) and data.ENV_VAR in str(info.value)
+    with pytest.raises(ValueError, match="load_text"):
+        load_weather("shakespeare", data_dir=tmp_path)
+    with pytest.raises(ValueError, match="name must be one of"):
+        data.load_text("beijing", data_dir=tmp_path)

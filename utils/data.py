@@ -59,6 +59,7 @@ __all__ = [
     "candidate_dirs",
     "checksum",
     "chronological_split",
+    "load_text",
     "load_weather",
     "normalize",
 ]
@@ -130,7 +131,7 @@ class DatasetSpec:
     size: int
     hash: str
     hash_algorithm: str
-    parse: Callable[[bytes, DatasetSpec], pd.DataFrame]
+    parse: Callable[[bytes, DatasetSpec], pd.DataFrame | str]
     rows: int | None = None
     normalize_newlines: bool = False
     verified: bool = True
@@ -440,6 +441,8 @@ def load_weather(name: str | DatasetSpec, data_dir: str | os.PathLike | None = N
         spec = DATASETS[name]
     else:
         raise ValueError(f"name must be one of {sorted(DATASETS)} or a DatasetSpec, got {name!r}")
+    if spec.parse is parse_text:
+        raise ValueError(f"name {spec.name!r} is a text corpus, not a weather table; use load_text({spec.name!r})")
     dirs = candidate_dirs(data_dir)
     path = _find_local(spec, dirs) or _download(spec, dirs)
     data = _read_member(path, spec)
@@ -501,3 +504,66 @@ def normalize(
     mean = train.mean()
     std = train.std().replace(0.0, 1.0)
     return [(frame - mean) / std for frame in (train, *others)], mean, std
+
+
+# ------------------------------------------------------------------------------------------- text corpora
+def parse_text(data: bytes, spec: DatasetSpec) -> str:
+    """Decode a verified text corpus (UTF-8); an undecodable file raises :class:`DatasetSchemaError`."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise DatasetSchemaError(f"{spec.name}: {spec.member} is not UTF-8 text ({err}).") from err
+    if not text:
+        raise DatasetSchemaError(f"{spec.name}: {spec.member} is empty.")
+    return text
+
+
+DATASETS["shakespeare"] = DatasetSpec(
+    name="shakespeare",
+    # the URL of TensorFlow's "Text generation with an RNN" tutorial; the same bytes as karpathy/char-rnn's
+    # data/tinyshakespeare/input.txt (git blob 7dcb3a2d4cc3b48b6283dd46870bfeb78f88aac9)
+    url="https://storage.googleapis.com/download.tensorflow.org/data/shakespeare.txt",
+    filename="shakespeare.txt",
+    member="shakespeare.txt",
+    size=1_115_394,
+    hash="86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed",
+    hash_algorithm="sha256",
+    parse=parse_text,
+    normalize_newlines=False,
+    verified=True,
+    other_filenames=("shakespeare.txt.zip",),
+    description="Tiny Shakespeare (Karpathy's char-rnn corpus), 1,115,394 ASCII characters",
+)
+
+
+def load_text(name: str | DatasetSpec, data_dir: str | os.PathLike | None = None) -> str:
+    """Load a named text corpus (``"shakespeare"``) as one verified string.
+
+    Same machinery as :func:`load_weather`: the folders of :func:`candidate_dirs` (``data_dir``, else
+    ``$RNN_COURSE_DATA``, else ``<repo>/data`` then ``~/.keras/datasets``), a download through
+    :func:`keras.utils.get_file` when no copy is found, and the size and sha256 of the text checked on every
+    load, whether it is the bare file or inside a zip.
+
+    Raises:
+        ValueError: ``name`` is not a text corpus of :data:`DATASETS`.
+        DatasetNotAvailable: no local copy and the download failed; the message says where to put the file.
+        DatasetCorrupt: bad or truncated archive, or a size/hash mismatch.
+        DatasetSchemaError: the file verified but is not UTF-8 text (only possible for a custom spec).
+    """
+    if isinstance(name, DatasetSpec):
+        spec = name
+    elif name in DATASETS and DATASETS[name].parse is parse_text:
+        spec = DATASETS[name]
+    else:
+        texts = sorted(k for k, v in DATASETS.items() if v.parse is parse_text)
+        raise ValueError(f"name must be one of {texts} or a DatasetSpec, got {name!r}")
+    dirs = candidate_dirs(data_dir)
+    path = _find_local(spec, dirs) or _download(spec, dirs)
+    data = _read_member(path, spec)
+    mismatch = _checksum_mismatch(data, spec, path)
+    if mismatch:
+        raise DatasetCorrupt(
+            f"{mismatch} The file is truncated, modified or not this corpus. Delete {path} and load again to "
+            "download a fresh copy."
+        )
+    return spec.parse(data, spec)

@@ -512,6 +512,14 @@ class Report:
     seconds: float = 0.0
 
 
+def runs_pip(args: list[str] | str) -> bool:
+    """Whether a recorded command runs pip (``python -m pip``, ``pip3``, ``/path/bin/pip``, ``pip install`` in a
+    shell string)."""
+    if isinstance(args, str):
+        return bool(re.search(r"(^|[\s/])pip3?(\s|$)", args))
+    return any(Path(a).name in ("pip", "pip3") or re.fullmatch(r"pip3(\.\d+)?", Path(a).name) for a in args)
+
+
 def _read_log(path: Path, notebook: str) -> list[dict]:
     if not path.is_file():
         return []
@@ -637,7 +645,7 @@ def run_check(python: Path, notebooks: list[Path], students: list[Path], timeout
         log(f"lecture versions ({len(masters)}):")
         commands = run_all("lecture", [(n, nb, ci_parameters(nb)) for n, nb in masters.items()], kernels)
         report.lecture_commands = commands
-        pips = [c for c in commands if "pip" in c["args"]]
+        pips = [c for c in commands if runs_pip(c["args"])]
         if pips:
             report.failures.append(f"the lecture version's set-up cell ran pip: {pips}")
         lecture_changes = package_changes(pristine, freeze_of(lecture_python))
@@ -664,7 +672,7 @@ def run_check(python: Path, notebooks: list[Path], students: list[Path], timeout
                 report.failures.append(f"student/{path.name} has no master in notebooks/: rebuild student/")
         log(f"student versions ({len(items)}), solved: {report.student_parts}")
         commands = run_all("student", items, kernels)
-        report.install_commands = [c for c in commands if "pip" in c["args"]]
+        report.install_commands = [c for c in commands if runs_pip(c["args"])]
         if items and not report.install_commands:
             report.failures.append("no student set-up cell ran pip: the install step was not exercised")
         changes = package_changes(before, freeze_of(student_python))

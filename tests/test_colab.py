@@ -204,7 +204,7 @@ def test_every_notebook_runs_in_the_colab_replica(tmp_path: Path) -> None:
         pytest.skip(f"COLAB CHECK SKIPPED: Python {version} (Colab's) not found: `pyenv install {version}`")
     report_path = tmp_path / "report.json"
     result = subprocess.run(
-        ["nice", "-n", "10", sys.executable, "-m", "tools.colab_check", "--strict", "--report", str(report_path)],
+        ["nice", "-n", "10", sys.executable, "-m", "tools.colab_check", "--strict", "--timeout", "600", "--report", str(report_path)],
         cwd=ROOT, capture_output=True, text=True,
     )
     print(result.stdout[-20000:], result.stderr[-5000:])

@@ -44,6 +44,7 @@ from pathlib import Path
 
 import nbformat
 
+from tools import student
 from tools.sync import COLAB_STUDENT_PINS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -345,49 +346,6 @@ def package_changes(before: dict[str, str], after: dict[str, str]) -> dict[str, 
 
 # --- the notebooks -------------------------------------------------------------------------------------------
 
-_ANSWER_LINE = re.compile(r"^\s*(\.\.\.|.*=\s*\.\.\.)\s*(#.*)?$")
-
-
-def _skeleton(source: str, master: bool) -> list[str]:
-    """The lines otter keeps around an answer: outside ``BEGIN/END SOLUTION`` (master) or not ``...`` (student)."""
-    lines, inside = [], False
-    for line in source.splitlines():
-        text = line.strip()
-        if master:
-            if text.startswith("# BEGIN SOLUTION"):
-                inside = True
-                continue
-            if text == "# END SOLUTION":
-                inside = False
-                continue
-            if inside or text.endswith("# SOLUTION"):
-                continue
-        elif _ANSWER_LINE.match(line):
-            continue
-        if text:
-            lines.append(text)
-    return lines
-
-
-def solved_student(master: nbformat.NotebookNode, student: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """The student version with every answer cell replaced by the master's solution cell, in order.
-
-    Raises ``ValueError`` when the answer cells and the master's solution cells do not pair up."""
-    solutions = [c for c in master.cells if c.cell_type == "code" and ("# BEGIN SOLUTION" in c.source
-                                                                       or "# SOLUTION" in c.source)]
-    nb = copy.deepcopy(student)
-    answers = [c for c in nb.cells if c.cell_type == "code" and any(_ANSWER_LINE.match(x) for x in c.source.splitlines())]
-    if len(answers) != len(solutions):
-        raise ValueError(f"{len(answers)} answer cells in the student version, {len(solutions)} solution cells "
-                         "in the master: rebuild student/ (python -m tools.student)")
-    for answer, solution in zip(answers, solutions):
-        if _skeleton(answer.source, master=False) != _skeleton(solution.source, master=True):
-            raise ValueError(f"the student cell {answer.source[:80]!r} does not match the master's solution cell "
-                             f"{solution.source[:80]!r}: rebuild student/ (python -m tools.student)")
-        answer.source = solution.source
-    return nb
-
-
 def lesson_code(nb: nbformat.NotebookNode) -> list[str]:
     """The code cells before the ``## Exercises`` heading, except the set-up cell (which the student version stamps
     differently)."""
@@ -661,7 +619,7 @@ def run_check(python: Path, notebooks: list[Path], students: list[Path], timeout
             nb = nbformat.read(path, as_version=4)
             if path.name in masters:
                 try:
-                    nb = solved_student(masters[path.name], nb)
+                    nb = student.solved(masters[path.name], nb)
                 except ValueError as error:
                     report.failures.append(f"student/{path.name}: {error}")
                     continue

@@ -28,7 +28,7 @@ STUDENT = ROOT / "student"
 README = ROOT / "README.md"
 
 SETUP_TEMPLATE = '''\
-# Set-up (stamped by `python -m tools.sync`; edit the template in tools/sync.py, not this cell).
+# Set-up: run this cell first. It finds the course files (in Colab it fetches them) and fixes the random seeds.
 import os
 import sys
 from pathlib import Path

@@ -481,3 +481,22 @@ def test_a_student_model_reaches_the_tests_as_data_and_the_data_folder_is_read_o
         with pytest.raises(sandbox.Refused, match="Lambda"):
             box.call("lambda_model", (3,), {})
     assert not (data / "new.csv").exists()
+
+
+def test_course_functions_cross_into_the_sandbox_by_name_and_never_back():
+    """A hidden test may hand a student's function a utils function (or a partial of one); nothing comes back as
+    code: the trusted side refuses every function tag, and only module-level utils functions are named."""
+    import functools
+
+    from utils import cells
+
+    arrays: list[np.ndarray] = []
+    tree = sandbox_wire.encode(functools.partial(cells.rnn_backward_variant, transpose=False), arrays)
+    got = sandbox_wire.decode(tree, {}, functions=True)
+    assert got.func is cells.rnn_backward_variant and got.keywords == {"transpose": False}
+    with pytest.raises(sandbox_wire.WireError, match="cannot cross from the sandbox"):
+        sandbox_wire.decode(tree, {})  # the trusted side's default
+    with pytest.raises(sandbox_wire.WireError, match="not a function of the course"):
+        sandbox_wire.decode({"$fn": ["os", "system"]}, {}, functions=True)
+    with pytest.raises(sandbox_wire.NotPlainData):
+        sandbox_wire.encode(lambda x: x, [])  # a lambda is code, not a named course function

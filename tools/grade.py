@@ -453,9 +453,9 @@ def collect(paths: list[str]) -> list[Path]:
     for item in paths:
         path = Path(item)
         if path.is_dir():
-            found += sorted(path.glob("*.ipynb"))
+            found += sorted(p.resolve() for p in path.glob("*.ipynb"))
         elif path.exists():
-            found.append(path)
+            found.append(path.resolve())  # the grading workers do not run in the TA's folder
         else:
             raise ValueError(f"SUBMISSION {item!r} does not exist; pass .ipynb files or folders of them")
     if not found:

@@ -57,11 +57,13 @@ def main() -> None:
             names[name] = {"kind": "value", "value": value}
     wire.send(sock, {"errors": errors, "names": names})
     while True:
-        request = wire.recv(sock)
+        request = wire.recv(sock, functions=True)  # a hidden test may pass a utils function in
         function = shell.user_ns.get(request["call"])
         try:
             if function is None:
                 raise NameError(f"name {request['call']!r} is not defined")
+            _seed_everything(0)  # the same random state before every call: a model the student builds here gets the
+            # initial weights it would get in the master's seeded scorer, and two gradings give the same numbers
             result = function(*request["args"], **request["kwargs"])
         except Exception as error:
             wire.send(sock, _exception(error))
@@ -75,8 +77,21 @@ def main() -> None:
             wire.send(sock, {"value": result})
 
 
+def _seed_everything(seed: int) -> None:
+    """Seed Python's, NumPy's and (when the submission imported it) Keras's random generators."""
+    import random
+
+    import numpy
+
+    random.seed(seed)
+    numpy.random.seed(seed)
+    if "keras" in sys.modules:
+        sys.modules["keras"].utils.set_random_seed(seed)
+
+
 if __name__ == "__main__":
     try:
         main()
     except wire.WireError:
         pass  # the grader closed the connection: done
+

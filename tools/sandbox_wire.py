@@ -17,10 +17,12 @@ model reaches the grader as data: built-in layers and their weights. Anything el
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import socket
 import struct
+import types
 
 import numpy as np
 
@@ -73,6 +75,11 @@ def encode(value, arrays: list[np.ndarray], depth: int = 0):
         }
     if type(value) is slice:
         return {"$slice": [encode(v, arrays, depth + 1) for v in (value.start, value.stop, value.step)]}
+    if isinstance(value, functools.partial) and type(value) is functools.partial:
+        return {"$partial": [encode(value.func, arrays, depth + 1), encode(value.args, arrays, depth + 1),
+                             encode(value.keywords, arrays, depth + 1)]}
+    if isinstance(value, types.FunctionType) and _course_function(value.__module__, value.__qualname__):
+        return {"$fn": [value.__module__, value.__qualname__]}
     module = type(value).__module__
     if module.startswith(("tensorflow", "keras")) and hasattr(value, "numpy") and hasattr(value, "dtype"):
         return {"$a": _add(np.asarray(value.numpy()), arrays)}
@@ -142,14 +149,24 @@ def _encode_pandas(value, arrays, depth):
 # ---------------------------------------------------------------- decoding (strict)
 
 
-def decode(tree, arrays: dict[str, np.ndarray], depth: int = 0):
-    """The value of a JSON tree made by :func:`encode`; refuses any other shape of tree."""
+def _course_function(module: str, qualname: str) -> bool:
+    """True for a module-level function of the course's ``utils`` package (it crosses by name)."""
+    return (module == "utils" or module.startswith("utils.")) and qualname.isidentifier()
+
+
+def decode(tree, arrays: dict[str, np.ndarray], depth: int = 0, functions: bool = False):
+    """The value of a JSON tree made by :func:`encode`; refuses any other shape of tree.
+
+    ``functions``: accept a function of the course's ``utils`` package named by ``$fn`` (or a ``functools.partial``
+    of one with plain-data arguments). Only the sandbox agent sets it, for arguments the trusted side sends in (a
+    hidden test may hand a student's function a known backward pass); the trusted side never accepts a function.
+    """
     if depth > 100:
         raise WireError("data nested more than 100 levels deep")
     if tree is None or type(tree) in (bool, int, float, str):
         return tree
     if type(tree) is list:
-        return [decode(v, arrays, depth + 1) for v in tree]
+        return [decode(v, arrays, depth + 1, functions) for v in tree]
     if type(tree) is not dict or not tree:
         raise WireError(f"unexpected JSON node {type(tree).__name__}")
     tag = next(iter(tree))
@@ -158,8 +175,26 @@ def decode(tree, arrays: dict[str, np.ndarray], depth: int = 0):
     def items():
         if type(body) is not list:
             raise WireError(f"{tag} needs a list")
-        return [decode(v, arrays, depth + 1) for v in body]
+        return [decode(v, arrays, depth + 1, functions) for v in body]
 
+    if tag in ("$fn", "$partial") and not functions:
+        raise WireError("a function cannot cross from the sandbox: return plain data")
+    if tag == "$fn":
+        if type(body) is not list or len(body) != 2 or not all(type(b) is str for b in body):
+            raise WireError("$fn needs [module, name]")
+        if not _course_function(*body):
+            raise WireError(f"$fn names {body[0]}.{body[1]}, not a function of the course's utils package")
+        import importlib
+
+        fn = getattr(importlib.import_module(body[0]), body[1])
+        if not isinstance(fn, types.FunctionType):
+            raise WireError(f"$fn names {body[0]}.{body[1]}, which is not a function")
+        return fn
+    if tag == "$partial":
+        fn, args, kwargs = items()
+        if not isinstance(fn, types.FunctionType) or type(args) is not tuple or type(kwargs) is not dict:
+            raise WireError("$partial needs [function, args, kwargs]")
+        return functools.partial(fn, *args, **kwargs)
     if tag == "$a":
         array = _array(body, arrays)
         return array[()] if tree.get("scalar") is True and array.ndim == 0 else array
@@ -181,7 +216,7 @@ def decode(tree, arrays: dict[str, np.ndarray], depth: int = 0):
     if tag == "$d":
         if type(body) is not list or not all(type(p) is list and len(p) == 2 for p in body):
             raise WireError("$d needs [key, value] pairs")
-        return {decode(k, arrays, depth + 1): decode(v, arrays, depth + 1) for k, v in body}
+        return {decode(k, arrays, depth + 1, functions): decode(v, arrays, depth + 1, functions) for k, v in body}
     if tag in ("$df", "$series", "$index"):
         return _decode_pandas(tag, body, arrays, depth)
     if tag == "$keras":
@@ -322,7 +357,7 @@ def recv_raw(sock: socket.socket, deadline: float | None = None) -> tuple[object
     return tree, arrays
 
 
-def recv(sock: socket.socket, deadline: float | None = None):
-    """Read and decode one message."""
+def recv(sock: socket.socket, deadline: float | None = None, functions: bool = False):
+    """Read and decode one message (``functions``: see :func:`decode`; the sandbox agent's side only)."""
     tree, arrays = recv_raw(sock, deadline)
-    return decode(tree, arrays)
+    return decode(tree, arrays, functions=functions)

@@ -56,6 +56,7 @@ __all__ = [
     "gru_step",
     "gru_trace",
     "lstm_backward",
+    "rnn_backward_variant",
     "lstm_forward",
     "lstm_param_count",
     "lstm_step",
@@ -616,6 +617,31 @@ def rnn_backward(dh_seq, cache: RNNCache) -> RNNGrads:
         dbias += step.dbias
         dh_next = step.dh_prev
     return RNNGrads(*(a.astype(dtype) for a in (dx, dh_next, dkernel, drecurrent, dbias)))
+
+
+def rnn_backward_variant(
+    dh_seq, cache: RNNCache, transpose: bool = True, accumulate: bool = True, tanh_prime: bool = True,
+    bias_scale: float = 1.0,
+) -> RNNGrads:
+    """:func:`rnn_backward` with a switch for each classic bug, to test a gradient check (notebook 02b).
+
+    With the defaults it is a correct backward pass. ``transpose=False`` multiplies the state gradient by
+    ``W_h`` instead of ``W_hᵀ``; ``accumulate=False`` keeps only the first step's ``dW_h`` instead of the sum over
+    steps; ``tanh_prime=False`` forgets the factor ``1 − h_t²``; ``bias_scale`` scales the bias gradient.
+    """
+    dh_seq = _upstream(dh_seq, cache, RNNCache, "rnn_forward")
+    x, h, kernel, recurrent_kernel = cache.x, cache.h, cache.kernel, cache.recurrent_kernel
+    dx, dkernel, drecurrent = np.zeros_like(x), np.zeros_like(kernel), np.zeros_like(recurrent_kernel)
+    dbias, dh_next = np.zeros(recurrent_kernel.shape[1]), np.zeros_like(cache.h0)
+    for t in reversed(range(x.shape[1])):
+        h_prev = h[:, t - 1] if t > 0 else cache.h0
+        da = (dh_seq[:, t] + dh_next) * ((1 - h[:, t] ** 2) if tanh_prime else 1.0)
+        dx[:, t] = da @ kernel.T
+        dkernel += x[:, t].T @ da
+        drecurrent = drecurrent + h_prev.T @ da if accumulate else h_prev.T @ da
+        dbias += bias_scale * da.sum(axis=0)
+        dh_next = da @ (recurrent_kernel.T if transpose else recurrent_kernel)
+    return RNNGrads(dx, dh_next, dkernel, drecurrent, dbias)
 
 
 def _lstm_step_backward(dh, dc, x_t, h_prev, c_prev, step, kernel, recurrent_kernel) -> LSTMStepGrads:

@@ -3,7 +3,7 @@
 :class:`Sandbox` starts ``python sandbox_agent.py`` under ``bwrap`` with
 
 - a read-only view of the system (``/usr``, ``/etc``), of the Python installation and virtual environment, of the
-  course's ``utils/`` and ``tools/`` (as ``/course/utils``, ``/course/tools``: code only), of the agent's two files and, if given, of the data folder (as
+  course's ``utils/`` and ``tools/experiments.py`` (as ``/course/utils``, ``/course/tools``), of the agent's two files and, if given, of the data folder (as
   ``/data``); nothing else of the course: not the masters, the autograder archives, the hidden tests, other
   submissions, the CSV or the TA's home;
 - a private, size-limited ``/tmp`` and working folder (tmpfs: gone with the sandbox);
@@ -90,7 +90,8 @@ def bwrap_command(data_dir: Path | None, memory_mb: int) -> list[str]:
     command += ["--proc", "/proc", "--dev", "/dev"]
     command += ["--size", str(TMPFS_BYTES), "--tmpfs", "/tmp", "--size", str(TMPFS_BYTES), "--tmpfs", "/home"]
     command += ["--ro-bind", str(ROOT / "utils"), "/course/utils"]
-    command += ["--ro-bind", str(ROOT / "tools"), "/course/tools"]  # notebooks import tools.experiments; no tests here
+    for name in ("__init__.py", "experiments.py"):  # notebook 05 imports tools.experiments; nothing else of tools/
+        command += ["--ro-bind", str(ROOT / "tools" / name), f"/course/tools/{name}"]
     for name in AGENT_FILES:
         command += ["--ro-bind", str(ROOT / "tools" / name), f"/agent/{name}"]
     if data_dir is not None:

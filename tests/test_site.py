@@ -55,6 +55,24 @@ def test_page_notebook_uses_local_images_and_no_remote_badges() -> None:
         assert "](../img/" in text
 
 
+def test_a_widget_is_shown_as_what_it_displayed() -> None:
+    """A widget's view needs a kernel and a CDN: the page shows a note and its Output widgets' saved outputs."""
+    cell = nbformat.v4.new_code_cell("interact(f, w=0.5)")
+    view = {"model_id": "box", "version_major": 2, "version_minor": 0}
+    cell.outputs = [nbformat.v4.new_output("display_data", data={"text/plain": "interactive(...)", site.WIDGET_VIEW: view})]
+    nb = _notebook(nbformat.v4.new_markdown_cell("# 99 · Widget"), cell)
+    figure = {"output_type": "display_data", "metadata": {}, "data": {"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"}}
+    nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"version_major": 2, "version_minor": 0, "state": {
+        "box": {"model_name": "VBoxModel", "state": {"children": ["IPY_MODEL_slider", "IPY_MODEL_out"]}},
+        "slider": {"model_name": "FloatSliderModel", "state": {}},
+        "out": {"model_name": "OutputModel", "state": {"outputs": [figure]}}}}}  # fmt: skip
+    page = site.page_notebook(nb, "99_widget.ipynb", site.load_config())
+    outputs = page.cells[1].outputs
+    assert "widgets" not in page.metadata and not any(site.WIDGET_VIEW in o.get("data", {}) for o in outputs)
+    assert "interactive widget" in outputs[0].text and outputs[1].data["image/png"] == "iVBORw0KGgo="
+    nbformat.validate(page)
+
+
 def test_pages_url_follows_the_slug() -> None:
     assert sync.pages_url({"repo": "Some-One/rnn-course", "branch": "main"}, "a.html") == (
         "https://some-one.github.io/rnn-course/a.html"
@@ -66,8 +84,10 @@ def test_merge_refuses_outputs_of_other_code() -> None:
     ran = _notebook(nbformat.v4.new_code_cell("print(1)"))
     ran.cells[0].outputs = [nbformat.v4.new_output("stream", name="stdout", text="1\n")]
     edited = _notebook(nbformat.v4.new_markdown_cell("new prose"), nbformat.v4.new_code_cell("print(1)"))
+    ran.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}}}
     merged = site.merge_outputs(edited, ran)
     assert merged.cells[0].source == "new prose" and merged.cells[1].outputs[0].text == "1\n"
+    assert merged.metadata["widgets"] == ran.metadata["widgets"]  # what the widgets displayed
     with pytest.raises(ValueError, match="code cells differ"):
         site.merge_outputs(_notebook(nbformat.v4.new_code_cell("print(2)")), ran)
 

@@ -146,6 +146,8 @@ def merge_outputs(nb: nbformat.NotebookNode, executed: nbformat.NotebookNode) ->
     for cell, run in zip(mine, ran):
         cell.outputs = copy.deepcopy(run.get("outputs", []))
         cell.execution_count = run.get("execution_count")
+    if "widgets" in executed.metadata:  # the widgets' saved state: what their Output widgets displayed
+        nb.metadata["widgets"] = copy.deepcopy(executed.metadata["widgets"])
     return nb
 
 
@@ -188,15 +190,38 @@ def _local_images(source: str, prefix: str) -> str:
     return _RAW_IMG.sub(lambda m: f"{prefix}img/{m.group('name')}", source)
 
 
+def _widget_outputs(model_id: str, state: dict, seen: set[str]) -> list[dict]:
+    """The outputs that the Output widgets inside widget ``model_id`` hold (depth first), from the saved state."""
+    if model_id in seen or model_id not in state:
+        return []
+    seen.add(model_id)
+    model = state[model_id].get("state", {})
+    found = [copy.deepcopy(o) for o in model.get("outputs", [])]
+    for child in model.get("children", []):
+        if isinstance(child, str) and child.startswith("IPY_MODEL_"):
+            found += _widget_outputs(child[len("IPY_MODEL_") :], state, seen)
+    return found
+
+
 def _drop_widget_views(nb: nbformat.NotebookNode) -> None:
-    """Widgets need a kernel: keep their text form, drop the view (whose JavaScript would come from a CDN)."""
-    nb.metadata.pop("widgets", None)
+    """A widget needs a kernel (and JavaScript from a CDN): show, in its place, a note and what its Output widgets
+    displayed when the notebook ran (for ``interact``, the figure of the initial values)."""
+    state = nb.metadata.pop("widgets", {}).get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
     for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        outputs = []
         for out in cell.get("outputs", []):
-            data = out.get("data", {})
-            if WIDGET_VIEW in data:
-                del data[WIDGET_VIEW]
-                data.setdefault("text/plain", "(an interactive widget: run the notebook to use it)")
+            view = out.get("data", {}).get(WIDGET_VIEW)
+            if view is None:
+                outputs.append(out)
+                continue
+            shown = _widget_outputs(view.get("model_id", ""), state, set())
+            note = "(An interactive widget: run the notebook to use it."
+            note += " What it showed at its initial values:)\n" if shown else ")\n"
+            outputs.append(nbformat.v4.new_output("stream", name="stdout", text=note))
+            outputs.extend(nbformat.from_dict(o) for o in shown)
+        cell.outputs = outputs
 
 
 def page_notebook(nb: nbformat.NotebookNode, name: str, config: dict[str, str]) -> nbformat.NotebookNode:

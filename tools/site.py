@@ -404,12 +404,16 @@ def build_site(
         wanted.add(f"img/{image.name}")
     for stale in [p for p in src.rglob("*") if p.is_file() and p.relative_to(src).as_posix() not in wanted]:
         stale.unlink()  # a notebook that was removed or renamed
+    # Sphinx always writes to the same folder of the cache, so that its incremental build stays valid (MyST-NB
+    # writes the output images next to it, in ../jupyter_execute, and the doctrees point there); then we copy.
+    html = cache / f"build-{mode}" / "html"
     command = [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-W", "--keep-going", "-c", str(SOURCE),
-               "-d", str(cache / f"doctrees-{mode}"), str(src), str(out)]  # fmt: skip
+               "-d", str(cache / f"build-{mode}" / "doctrees"), str(src), str(html)]  # fmt: skip
     start = time.perf_counter()
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     if result.returncode != 0:
         raise RuntimeError(f"sphinx-build failed ({' '.join(command)}):\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
+    shutil.copytree(html, out, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".buildinfo", ".doctrees"))
     log(f"pages: {time.perf_counter() - start:.1f} s (Sphinx)")
     copy_assets(out)
     if slides:

@@ -175,6 +175,11 @@ def test_site_in_a_real_browser(built: Path, tmp_path: Path) -> None:
         listed = page.eval_on_selector_all("article a", "links => links.map(a => a.getAttribute('href'))")
         assert {f"notebooks/{p.stem}.html" for p in NOTEBOOKS} <= set(listed), listed
 
+        page.goto(base + "search.html?q=forget+gate", wait_until="load")  # Sphinx's search, offline
+        page.wait_for_selector("#search-results ul.search li")
+        hits = page.eval_on_selector_all("#search-results ul.search li a", "xs => xs.map(a => a.getAttribute('href'))")
+        assert any(h.startswith("notebooks/03_lstm_gates.html") for h in hits), hits
+
         for path in NOTEBOOKS:
             page.goto(base + f"notebooks/{path.stem}.html", wait_until="load")
             site.wait_for_mathjax(page)

@@ -2,12 +2,15 @@
 #   make lab    create .venv if missing, install everything, open the course in JupyterLab
 #   make test   create .venv if missing, install everything, run the whole test suite
 #   make colab-check   run every notebook in a replica of Google Colab's runtime (also part of make test)
+#   make site   the course website in site/ (lecture-mode outputs, cached); SITE_MODE=ci for CI parameters
+#   make slides the reveal.js decks only, site/slides/
 PY ?= python3
 VENV ?= .venv
+SITE_MODE ?= lecture
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: lab test install lint sync figures student bench lecture colab-check clean
+.PHONY: lab test install lint sync figures student bench lecture colab-check site slides clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -43,6 +46,12 @@ lecture: $(STAMP)
 
 colab-check: $(STAMP)
 	nice -n 10 $(BIN)/python -m tools.colab_check $(COLAB_ARGS)
+
+site: $(STAMP)
+	$(BIN)/python -m tools.site --mode $(SITE_MODE)
+
+slides: $(STAMP)
+	$(BIN)/python -m tools.site --mode $(SITE_MODE) --slides-only
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -8,6 +8,7 @@ import nbformat
 import pytest
 from conftest import NOTEBOOK_TIMES  # the same module object pytest loaded
 
+from tools import site
 from tools.execute import execute
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -22,6 +23,7 @@ def test_notebook_executes(path: Path, tmp_path: Path) -> None:
     print(f"{path.name}: {seconds:.1f} s")
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.output_type == "error"]
     assert not errors
+    site.store(path, nb, mode="ci")  # tests/test_site.py then builds the CI-mode site from this run
 
 
 def test_a_raising_notebook_fails(tmp_path: Path) -> None:

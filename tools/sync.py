@@ -2,11 +2,13 @@
 
 From ``[tool.rnn-course]`` in ``pyproject.toml`` (the one place the slug lives) it writes:
 
-- the badge row under each notebook's title (Colab lecture version, Colab student version, GitHub);
+- the badge row under each notebook's title (Colab lecture version, Colab student version, the rendered page
+  with outputs on the course website, whose GitHub Pages address follows from the slug: :func:`pages_url`);
 - the set-up cell (the code cell tagged ``setup``), identical in every notebook (``tools.student`` stamps the
   student version's, which also installs otter-grader in Colab: :func:`setup_source`);
 - absolute raw-GitHub URLs for markdown images of ``img/`` (Colab cannot resolve relative paths);
-- the notebook table in README.md (between ``<!-- notebooks:start -->`` and ``<!-- notebooks:end -->``).
+- the notebook table in README.md (between ``<!-- notebooks:start -->`` and ``<!-- notebooks:end -->``), and the
+  slide links of its lecturer section (between ``<!-- slides:start -->`` and ``<!-- slides:end -->``).
 
 It also strips outputs and execution counts. ``--check`` changes nothing and exits 1 if anything is out of sync.
 """
@@ -74,6 +76,8 @@ COLAB_STUDENT_PINS = ["otter-grader==7.0.0", "fica==0.4.1", "ipylab==1.1.0", "py
 
 COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
 README_START, README_END = "<!-- notebooks:start -->", "<!-- notebooks:end -->"
+SLIDES_START, SLIDES_END = "<!-- slides:start -->", "<!-- slides:end -->"
+VIEW_BADGE = "https://img.shields.io/badge/view-with%20outputs-2f6f9f"
 _IMG_LINK = re.compile(
     r"""(?P<pre>\]\(|src=["'])(?P<url>(?:\.\./|\./)?img/[^)"'\s]+|https://raw\.githubusercontent\.com/[^/]+/[^/]+/[^/]+/img/[^)"'\s]+)"""
 )
@@ -104,6 +108,25 @@ def github_url(config: dict[str, str], path: str) -> str:
     return f"https://github.com/{config['repo']}/blob/{config['branch']}/{path}"
 
 
+def pages_url(config: dict[str, str], path: str = "") -> str:
+    """The GitHub Pages URL of a file of the course website (``path`` relative to the site root; ``make site``)."""
+    owner, name = config["repo"].split("/")
+    base = f"https://{owner.lower()}.github.io/"
+    if name.lower() != f"{owner.lower()}.github.io":  # a project site, not the owner's user site
+        base += f"{name}/"
+    return base + path
+
+
+def page_url(config: dict[str, str], name: str) -> str:
+    """The rendered page, with outputs, of notebook ``name`` (file name) on the course website."""
+    return pages_url(config, f"notebooks/{Path(name).stem}.html")
+
+
+def slides_url(config: dict[str, str], name: str) -> str:
+    """The reveal.js deck of notebook ``name`` (file name) on the course website."""
+    return pages_url(config, f"slides/{Path(name).stem}.slides.html")
+
+
 def setup_source(config: dict[str, str], student: bool = False) -> str:
     """The set-up cell's source for this slug: the lecture version's, or (``student=True``) the student version's,
     which also installs otter-grader in Colab for ``grader.check``."""
@@ -131,10 +154,7 @@ def badges(config: dict[str, str], name: str, student_exists: bool) -> str:
     parts = [f"[![Open the lecture version in Colab]({COLAB_BADGE})]({colab_url(config, f'notebooks/{name}')})"]
     if student_exists:
         parts.append(f"[![Open the student version in Colab]({COLAB_BADGE})]({colab_url(config, f'student/{name}')})")
-    parts.append(
-        "[![View on GitHub](https://img.shields.io/badge/view%20on-GitHub-24292e?logo=github)]"
-        f"({github_url(config, f'notebooks/{name}')})"
-    )
+    parts.append(f"[![View with outputs]({VIEW_BADGE})]({page_url(config, name)})")
     return " ".join(parts)
 
 
@@ -175,8 +195,8 @@ def synced(nb: nbformat.NotebookNode, name: str, config: dict[str, str], student
 def readme_table(config: dict[str, str], notebooks: list[Path]) -> str:
     """The README's notebook table, built from each notebook's ``metadata.rnn_course``."""
     rows = [
-        "| # | Notebook | What you learn | Time | Lecture version | Student version |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| # | Notebook | What you learn | Time | Read with outputs | Lecture version | Student version |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for path in notebooks:
         meta = nbformat.read(path, as_version=4).metadata.get("rnn_course", {})
@@ -189,9 +209,24 @@ def readme_table(config: dict[str, str], notebooks: list[Path]) -> str:
         )
         rows.append(
             f"| {number} | [{meta.get('title', path.stem)}](notebooks/{name}) | {meta.get('learn', '')} "
-            f"| {meta.get('minutes', '?')} min | {lecture} | {student} |"
+            f"| {meta.get('minutes', '?')} min | [view]({page_url(config, name)}) | {lecture} | {student} |"
         )
     return "\n".join(rows)
+
+
+def readme_slides(config: dict[str, str], notebooks: list[Path]) -> str:
+    """The slide links of README's lecturer section."""
+    links = " · ".join(f"[{p.stem.split('_')[0]}]({slides_url(config, p.name)})" for p in notebooks)
+    return f"Slides (reveal.js, one deck per notebook, with the outputs of a lecture run): {links}."
+
+
+def _replace_block(text: str, start: str, end: str, content: str) -> str:
+    """``text`` with what lies between the markers ``start`` and ``end`` replaced (unchanged without them)."""
+    if start not in text or end not in text:
+        return text
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    return f"{head}{start}\n{content}\n{end}{tail}"
 
 
 def _show(path: Path) -> str:
@@ -217,14 +252,12 @@ def sync(check: bool = False, notebooks_dir: Path = NOTEBOOKS, readme: Path = RE
                 path.write_text(new, encoding="utf-8")
     if readme.exists():
         text = readme.read_text(encoding="utf-8")
-        if README_START in text and README_END in text:
-            head, rest = text.split(README_START, 1)
-            _, tail = rest.split(README_END, 1)
-            new = f"{head}{README_START}\n{readme_table(config, paths)}\n{README_END}{tail}"
-            if new != text:
-                changed.append(_show(readme))
-                if not check:
-                    readme.write_text(new, encoding="utf-8")
+        new = _replace_block(text, README_START, README_END, readme_table(config, paths))
+        new = _replace_block(new, SLIDES_START, SLIDES_END, readme_slides(config, paths))
+        if new != text:
+            changed.append(_show(readme))
+            if not check:
+                readme.write_text(new, encoding="utf-8")
     return changed
 
 

@@ -1,0 +1,576 @@
+"""Build the course website and the lecture slides: ``python -m tools.site [--mode lecture|ci] [--slides-only]``.
+
+The site (``site/``, git-ignored; ``make site``) is a static HTML book: a landing page built from README.md, one
+page per notebook **with the outputs of an executed run** (every figure, table and printed number), the glossary,
+navigation and search. It is built with Sphinx + MyST-NB + sphinx-book-theme (the stack of Jupyter Book 1), from
+``site_src/conf.py``. Every script it needs is served by the site itself (MathJax 2.7 from the
+``jupyter-server-mathjax`` package, reveal.js from the ``sphinx-revealjs`` package), so it works offline.
+
+The slides (``site/slides/NN_name.slides.html``; ``make slides``) are reveal.js decks made by nbconvert from the same
+executed notebooks. Their structure is derived here, never kept by hand: the title and every ``##`` heading start
+a slide, every ``###`` heading a sub-slide, everything else continues the current slide; the set-up cell is left
+out; long code cells and outputs scroll.
+
+Executions are cached in ``.cache/site/<mode>/`` (git-ignored), keyed on the notebook's code cells, the mode (and
+in CI mode its ``ci_parameters``), ``requirements.txt`` and the course code and results the notebooks load
+(``utils/``, ``results/``, the ``tools`` modules they import). A prose-only edit reuses the cached outputs: they are
+merged into the current notebook's code cells. ``--mode lecture`` (default) runs the notebooks' own parameters,
+``--mode ci`` their ``ci_parameters`` (fast; the tests build this). With Chromium installed, a lecture build of
+``site/`` also refreshes the README's screenshots in ``img/site/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import copy
+import functools
+import hashlib
+import http.server
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import nbformat
+
+from tools.execute import ci_parameters, execute
+from tools.sync import colab_url, github_url, load_config
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+STUDENT = ROOT / "student"
+SOURCE = ROOT / "site_src"
+CACHE = ROOT / ".cache" / "site"
+SITE = ROOT / "site"
+SCREENSHOTS = ROOT / "img" / "site"
+MODES = ("lecture", "ci")
+
+#: What a notebook's outputs depend on besides its own code cells (globs relative to the repository root).
+DEPENDENCIES = (
+    "requirements.txt",
+    "utils/**/*.py",
+    "results/*",
+    "tools/execute.py",
+    "tools/experiments.py",
+    "tools/text_model.py",
+)
+
+#: Chromium flags for a headless, offline, throw-away browser (tests and screenshots).
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+_RAW_IMG = re.compile(r"https://raw\.githubusercontent\.com/[^/\s]+/[^/\s]+/[^/\s]+/img/(?P<name>[^)\"'\s]+)")
+
+
+# --- execution cache ---------------------------------------------------------------------------------------------
+
+
+def _check_mode(mode: str) -> None:
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+
+
+def code_sources(nb: nbformat.NotebookNode) -> list[str]:
+    """The sources of the notebook's own code cells (papermill's injected-parameters cell excluded)."""
+    return [
+        c.source
+        for c in nb.cells
+        if c.cell_type == "code" and "injected-parameters" not in c.get("metadata", {}).get("tags", [])
+    ]
+
+
+def cache_key(path: Path, mode: str) -> str:
+    """The execution cache key of notebook ``path`` in ``mode``: its code cells, the mode (with the CI parameters in
+    CI mode), and every file in :data:`DEPENDENCIES`. Markdown cells are not part of it."""
+    _check_mode(mode)
+    digest = hashlib.sha256(f"mode={mode}\n".encode())
+    if mode == "ci":
+        digest.update(json.dumps(ci_parameters(path), sort_keys=True).encode())
+    for source in code_sources(nbformat.read(path, as_version=4)):
+        digest.update(b"\0cell\0" + source.encode())
+    for pattern in DEPENDENCIES:
+        for dep in sorted(ROOT.glob(pattern)):
+            if dep.is_file() and "__pycache__" not in dep.parts:
+                digest.update(b"\0file\0" + dep.relative_to(ROOT).as_posix().encode() + b"\0" + dep.read_bytes())
+    return digest.hexdigest()[:20]
+
+
+def cache_path(path: Path, mode: str, cache: Path = CACHE) -> Path:
+    """Where the executed copy of ``path`` for ``mode`` is (or would be) cached."""
+    return cache / mode / f"{Path(path).stem}-{cache_key(path, mode)}.ipynb"
+
+
+def store(path: Path, executed: nbformat.NotebookNode, mode: str, cache: Path = CACHE) -> Path:
+    """Cache an executed copy of notebook ``path`` (run in ``mode`` with no other parameters); older entries of
+    the same notebook and mode are removed. Returns the cache file."""
+    target = cache_path(path, mode, cache)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    for old in target.parent.glob(f"{Path(path).stem}-*.ipynb"):
+        if old != target and re.fullmatch(rf"{re.escape(Path(path).stem)}-[0-9a-f]{{20}}\.ipynb", old.name):
+            old.unlink()
+    tmp = target.with_suffix(f".tmp{os.getpid()}")
+    nbformat.write(executed, tmp)
+    tmp.replace(target)
+    return target
+
+
+def merge_outputs(nb: nbformat.NotebookNode, executed: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A copy of ``nb`` whose code cells carry the outputs of ``executed`` (a run of the same code cells; its
+    markdown may differ). Raises ``ValueError`` if the code cells differ."""
+    nb = copy.deepcopy(nb)
+    mine = [c for c in nb.cells if c.cell_type == "code"]
+    ran = [
+        c
+        for c in executed.cells
+        if c.cell_type == "code" and "injected-parameters" not in c.get("metadata", {}).get("tags", [])
+    ]
+    if [c.source for c in mine] != [c.source for c in ran]:
+        raise ValueError("the executed notebook's code cells differ from the notebook's: not a run of this code")
+    for cell, run in zip(mine, ran):
+        cell.outputs = copy.deepcopy(run.get("outputs", []))
+        cell.execution_count = run.get("execution_count")
+    if "widgets" in executed.metadata:  # the widgets' saved state: what their Output widgets displayed
+        nb.metadata["widgets"] = copy.deepcopy(executed.metadata["widgets"])
+    return nb
+
+
+def executed_notebook(
+    path: Path, mode: str, cache: Path = CACHE, log: Callable[[str], None] = print
+) -> nbformat.NotebookNode:
+    """Notebook ``path`` with the outputs of a ``mode`` run: from the cache, or executed (and cached) on a miss."""
+    path = Path(path)
+    target = cache_path(path, mode, cache)
+    if target.is_file():
+        log(f"{path.name}: cached")
+        ran = nbformat.read(target, as_version=4)
+    else:
+        with tempfile.TemporaryDirectory(prefix="rnn-course-site-") as tmp:
+            ran, seconds, _ = execute(path, mode=mode, out_dir=tmp)
+        store(path, ran, mode, cache)
+        log(f"{path.name}: executed in {seconds:.1f} s ({mode} mode)")
+    return merge_outputs(nbformat.read(path, as_version=4), ran)
+
+
+# --- the site's source tree -----------------------------------------------------------------------------------------
+
+
+def slides_name(name: str) -> str:
+    return f"{Path(name).stem}.slides.html"
+
+
+def _links(config: dict[str, str], name: str, slides: bool) -> str:
+    """A text row of links (no remote badge images: the site must show no broken image offline)."""
+    parts = [f'<a href="{colab_url(config, f"notebooks/{name}")}">Open the lecture version in Colab</a>']
+    if (STUDENT / name).exists():
+        parts.append(f'<a href="{colab_url(config, f"student/{name}")}">the student version</a>')
+    parts.append(f'<a href="{github_url(config, f"notebooks/{name}")}">source on GitHub</a>')
+    if slides:
+        parts.append(f'<a href="../slides/{slides_name(name)}">slides</a>')
+    return '<p class="course-links">' + " · ".join(parts) + "</p>"
+
+
+def _local_images(source: str, prefix: str) -> str:
+    return _RAW_IMG.sub(lambda m: f"{prefix}img/{m.group('name')}", source)
+
+
+def _widget_outputs(model_id: str, state: dict, seen: set[str]) -> list[dict]:
+    """The outputs that the Output widgets inside widget ``model_id`` hold (depth first), from the saved state."""
+    if model_id in seen or model_id not in state:
+        return []
+    seen.add(model_id)
+    model = state[model_id].get("state", {})
+    found = [copy.deepcopy(o) for o in model.get("outputs", [])]
+    for child in model.get("children", []):
+        if isinstance(child, str) and child.startswith("IPY_MODEL_"):
+            found += _widget_outputs(child[len("IPY_MODEL_") :], state, seen)
+    return found
+
+
+def _drop_widget_views(nb: nbformat.NotebookNode) -> None:
+    """A widget needs a kernel (and JavaScript from a CDN): show, in its place, a note and what its Output widgets
+    displayed when the notebook ran (for ``interact``, the figure of the initial values)."""
+    state = nb.metadata.pop("widgets", {}).get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        outputs = []
+        for out in cell.get("outputs", []):
+            view = out.get("data", {}).get(WIDGET_VIEW)
+            if view is None:
+                outputs.append(out)
+                continue
+            shown = _widget_outputs(view.get("model_id", ""), state, set())
+            note = "(An interactive widget: run the notebook to use it."
+            note += " What it showed at its initial values:)\n" if shown else ")\n"
+            outputs.append(nbformat.v4.new_output("stream", name="stdout", text=note))
+            outputs.extend(nbformat.from_dict(o) for o in shown)
+        cell.outputs = outputs
+
+
+def page_notebook(nb: nbformat.NotebookNode, name: str, config: dict[str, str]) -> nbformat.NotebookNode:
+    """The notebook as the site shows it: the badge row replaced by text links (Colab, GitHub, slides), images
+    from the site's own ``img/``, widget views reduced to their text."""
+    nb = copy.deepcopy(nb)
+    _drop_widget_views(nb)
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "markdown":
+            continue
+        source = _local_images(cell.source, "../")
+        if index == 0 and source.startswith("# "):
+            source = f"{source.splitlines()[0]}\n\n{_links(config, name, slides=True)}"
+        cell.source = source
+    return nb
+
+
+def slide_type(cell: nbformat.NotebookNode) -> str:
+    """The reveal.js slide type of a cell, derived from the notebook's structure."""
+    tags = cell.get("metadata", {}).get("tags", [])
+    if "setup" in tags or "injected-parameters" in tags:
+        return "skip"
+    if cell.cell_type == "markdown":
+        first = cell.source.lstrip().split("\n", 1)[0]
+        if first.startswith(("# ", "## ")):
+            return "slide"
+        if first.startswith("### "):
+            return "subslide"
+    return "-"
+
+
+def slides_notebook(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
+    """The notebook with derived slide metadata, a link back to its page, and images from the site's ``img/``."""
+    nb = copy.deepcopy(nb)
+    _drop_widget_views(nb)
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown":
+            cell.source = _local_images(cell.source, "../")
+            if index == 0 and cell.source.startswith("# "):
+                page = f"../notebooks/{Path(name).stem}.html"
+                cell.source = f'{cell.source.splitlines()[0]}\n\n<a href="{page}">the page with all outputs</a>'
+        cell.metadata["slideshow"] = {"slide_type": slide_type(cell)}
+    return nb
+
+
+def _readme_section(readme: str, heading: str) -> str:
+    """The README section under ``## heading`` (without the heading), up to the next ``## `` heading."""
+    match = re.search(rf"^## {re.escape(heading)}\n(.*?)(?=^## |\Z)", readme, flags=re.M | re.S)
+    if not match:
+        raise ValueError(f"README.md has no '## {heading}' section")
+    return match.group(1).strip()
+
+
+def index_page(config: dict[str, str], notebooks: list[Path], readme: str) -> str:
+    """The landing page (MyST markdown): README's introduction, how to open the course, the notebook table, and
+    the table of contents."""
+    title, _, rest = readme.partition("\n")
+    intro = rest.split("\n## ", 1)[0].strip()
+    rows = ["| # | Notebook | What you learn | Time | Slides | Run it in Colab |", "| --- | --- | --- | --- | --- | --- |"]
+    for path in notebooks:
+        meta = nbformat.read(path, as_version=4).metadata.get("rnn_course", {})
+        number, name = path.stem.split("_")[0], path.name
+        colab = f"[lecture]({colab_url(config, f'notebooks/{name}')})"
+        if (STUDENT / name).exists():
+            colab += f" · [student]({colab_url(config, f'student/{name}')})"
+        rows.append(
+            f"| {number} | [{meta.get('title', path.stem)}](notebooks/{name}) | {meta.get('learn', '')} "
+            f"| {meta.get('minutes', '?')} min | <a href=\"slides/{slides_name(name)}\">slides</a> | {colab} |"
+        )
+    toc = "\n".join(f"notebooks/{p.stem}" for p in notebooks)
+    return f"""{title}
+
+{intro}
+
+## How to use this site
+
+Each page below is a notebook of the course with the outputs of a run: every figure, table and printed number. To
+run a notebook yourself, open it in Google Colab (the links in the table and at the top of each page) and run it
+top to bottom; the lecture version has the exercise solutions, the student version leaves them to you and checks
+your answers. Locally, clone [the repository](https://github.com/{config['repo']}) and run `make lab`. Lecturers
+can present a notebook from its slides.
+
+## Notebooks
+
+{chr(10).join(rows)}
+
+```{{toctree}}
+:hidden:
+:maxdepth: 1
+
+{toc}
+glossary
+```
+"""
+
+
+def glossary_page(readme: str) -> str:
+    """The glossary page: README's glossary section."""
+    return "# Glossary (Russian lecture terms → English course terms)\n\n" + _readme_section(
+        readme, "Glossary (Russian lecture terms → English course terms)"
+    ) + "\n"
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    """Write ``text`` unless the file already holds it (Sphinx then rebuilds only what changed)."""
+    if not path.is_file() or path.read_text(encoding="utf-8") != text:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
+def _copy_if_changed(src: Path, dst: Path) -> None:
+    if not dst.is_file() or dst.read_bytes() != src.read_bytes():
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, dst)
+
+
+def copy_assets(out: Path) -> None:
+    """MathJax 2.7 (``jupyter-server-mathjax``) and reveal.js (``sphinx-revealjs``) into ``out/_static/``, and the
+    course's ``img/`` into ``out/img/`` (the slides' images)."""
+    import jupyter_server_mathjax
+    import sphinx_revealjs
+
+    assets = {
+        "mathjax": Path(jupyter_server_mathjax.__file__).parent / "static",
+        "revealjs": Path(sphinx_revealjs.__file__).parent / "_static" / "revealjs",
+    }
+    for name, src in assets.items():
+        dst = out / "_static" / name
+        marker = dst / ".copied-from"
+        if not (marker.is_file() and marker.read_text() == str(src)):
+            shutil.rmtree(dst, ignore_errors=True)
+            shutil.copytree(src, dst)
+            marker.write_text(str(src))
+    for image in sorted((ROOT / "img").glob("*.png")):
+        _copy_if_changed(image, out / "img" / image.name)
+
+
+# --- building -----------------------------------------------------------------------------------------------------
+
+
+def executed_all(
+    mode: str, notebooks: list[Path], cache: Path = CACHE, log: Callable[[str], None] = print
+) -> dict[str, nbformat.NotebookNode]:
+    """Every notebook with its outputs (cached or executed), by file name; stops at the first failing notebook."""
+    return {path.name: executed_notebook(path, mode, cache, log) for path in notebooks}
+
+
+def source_dir(mode: str, cache: Path = CACHE) -> Path:
+    """The Sphinx source tree that :func:`build_site` writes for ``mode`` (it holds the page notebooks)."""
+    return cache / f"src-{mode}"
+
+
+def build_site(
+    mode: str = "lecture",
+    out: Path = SITE,
+    notebooks: list[Path] | None = None,
+    cache: Path = CACHE,
+    slides: bool = True,
+    log: Callable[[str], None] = print,
+) -> Path:
+    """Build the website (and, with ``slides``, the decks) into ``out``; return ``out / "index.html"``.
+
+    Raises ``RuntimeError`` if Sphinx fails or warns (a broken link, a missing image, a bad cell).
+    """
+    _check_mode(mode)
+    notebooks = sorted(notebooks or NOTEBOOKS.glob("*.ipynb"))
+    out = Path(out).resolve()
+    config = load_config()
+    runs = executed_all(mode, notebooks, cache, log)
+    src = source_dir(mode, cache)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    wanted = {"index.md", "glossary.md"}
+    _write_if_changed(src / "index.md", index_page(config, notebooks, readme))
+    _write_if_changed(src / "glossary.md", glossary_page(readme))
+    for name, nb in runs.items():
+        _write_if_changed(src / "notebooks" / name, nbformat.writes(page_notebook(nb, name, config)) + "\n")
+        wanted.add(f"notebooks/{name}")
+    for image in sorted((ROOT / "img").glob("*.png")):
+        _copy_if_changed(image, src / "img" / image.name)
+        wanted.add(f"img/{image.name}")
+    for stale in [p for p in src.rglob("*") if p.is_file() and p.relative_to(src).as_posix() not in wanted]:
+        stale.unlink()  # a notebook that was removed or renamed
+    # Sphinx always writes to the same folder of the cache, so that its incremental build stays valid (MyST-NB
+    # writes the output images next to it, in ../jupyter_execute, and the doctrees point there); then we copy.
+    html = cache / f"build-{mode}" / "html"
+    command = [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-W", "--keep-going", "-c", str(SOURCE),
+               "-d", str(cache / f"build-{mode}" / "doctrees"), str(src), str(html)]  # fmt: skip
+    start = time.perf_counter()
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"sphinx-build failed ({' '.join(command)}):\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
+    shutil.copytree(html, out, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".buildinfo", ".doctrees"))
+    log(f"pages: {time.perf_counter() - start:.1f} s (Sphinx)")
+    copy_assets(out)
+    if slides:
+        build_slides(runs, out, log)
+    return out / "index.html"
+
+
+def build_slides(runs: dict[str, nbformat.NotebookNode], out: Path, log: Callable[[str], None] = print) -> list[Path]:
+    """Write one reveal.js deck per executed notebook to ``out/slides/NN_name.slides.html``."""
+    from nbconvert import SlidesExporter
+    from traitlets.config import Config
+
+    copy_assets(out)
+    config = Config()
+    config.SlidesExporter.reveal_url_prefix = "../_static/revealjs"
+    config.SlidesExporter.mathjax_url = "../_static/mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"
+    config.SlidesExporter.reveal_number = "c/t"
+    config.SlidesExporter.reveal_theme = "white"  # its fonts ship with reveal.js ("simple" loads Google Fonts)
+    exporter = SlidesExporter(
+        config=config, extra_template_basedirs=[str(SOURCE / "templates")], template_name="course_reveal"
+    )
+    start = time.perf_counter()
+    written = []
+    for name, nb in runs.items():
+        body, _ = exporter.from_notebook_node(slides_notebook(nb, name), resources={"metadata": {"name": Path(name).stem}})
+        target = out / "slides" / slides_name(name)
+        _write_if_changed(target, body)
+        written.append(target)
+    log(f"slides: {len(written)} decks in {time.perf_counter() - start:.1f} s")
+    return written
+
+
+# --- the browser: a local server, headless Chromium, screenshots -----------------------------------------------------
+
+
+def chromium_path() -> str | None:
+    """The Chromium executable (``$CHROMIUM``, else ``chromium`` on the path), or None."""
+    found = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    return found if found and Path(found).is_file() else None
+
+
+@contextlib.contextmanager
+def serve(folder: Path) -> Iterator[str]:
+    """Serve ``folder`` over HTTP on localhost (a free port) while the block runs; yields the base URL."""
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args) -> None:
+            pass
+
+    handler = functools.partial(Quiet, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextlib.contextmanager
+def browser(profile: Path, blocked: list[str] | None = None) -> Iterator:
+    """A headless Chromium context (playwright driving the system Chromium, an empty profile in ``profile``) that
+    answers every request outside localhost with an error, and records those URLs in ``blocked``."""
+    from playwright.sync_api import sync_playwright
+
+    executable = chromium_path()
+    if executable is None:
+        raise FileNotFoundError("Chromium not found: install it (apt-get install chromium) or set $CHROMIUM")
+    blocked = blocked if blocked is not None else []
+
+    def only_local(route) -> None:
+        url = route.request.url
+        if re.match(r"(https?|wss?)://(127\.0\.0\.1|localhost)[:/]", url) or url.startswith(("data:", "blob:")):
+            route.continue_()
+        else:
+            blocked.append(url)
+            route.abort()
+
+    profile.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            str(profile), executable_path=executable, headless=True, args=CHROMIUM_ARGS,
+            viewport={"width": 1280, "height": 900},
+        )  # fmt: skip
+        try:
+            context.route("**/*", only_local)
+            yield context
+        finally:
+            context.close()
+
+
+def wait_for_mathjax(page, timeout_ms: int = 30000) -> None:
+    """Wait until MathJax 2 has typeset the page (no-op on a page without MathJax)."""
+    page.wait_for_function(
+        """() => !window.MathJax || (window.MathJax.Hub && window.MathJax.Hub.queue &&
+              window.MathJax.Hub.queue.pending === 0 && window.MathJax.Hub.queue.running === 0 &&
+              document.querySelectorAll('.MathJax_Processing').length === 0 &&
+              !!window.MathJax.isReady)""",
+        timeout=timeout_ms,
+    )
+
+
+def screenshots(site: Path, folder: Path, notebook: str = "03_lstm_gates") -> list[Path]:
+    """Screenshots of the site's index and of one notebook page into ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    shots = {"index.png": "index.html", "notebook.png": f"notebooks/{notebook}.html"}
+    written = []
+    with tempfile.TemporaryDirectory(prefix="rnn-course-chromium-") as profile, serve(site) as base:
+        with browser(Path(profile)) as context:
+            page = context.new_page()
+            for file, url in shots.items():
+                page.goto(base + url, wait_until="load")
+                wait_for_mathjax(page)
+                if file == "notebook.png":  # show a figure, not only the header
+                    page.evaluate("() => { const i = document.querySelector('div.cell_output img');"
+                                  " if (i) i.scrollIntoView({block: 'center'}); }")
+                page.screenshot(path=str(folder / file))
+                written.append(folder / file)
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--mode", choices=MODES, default=os.environ.get("SITE_MODE") or "lecture",
+                        help="lecture (the notebooks' defaults; default, or $SITE_MODE) or ci (their ci_parameters)")
+    parser.add_argument("--out", type=Path, default=SITE, help="output folder (default: site/)")
+    parser.add_argument("--slides-only", action="store_true", help="build only site/slides/ (make slides)")
+    parser.add_argument("--no-screenshots", action="store_true", help="do not refresh img/site/")
+    parser.add_argument("notebooks", nargs="*", type=Path, help="only these notebooks (default: all)")
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+    notebooks = sorted(args.notebooks or NOTEBOOKS.glob("*.ipynb"))
+    try:
+        if args.slides_only:
+            build_slides(executed_all(args.mode, notebooks), args.out.resolve())
+            print(f"slides in {args.out / 'slides'}")
+        else:
+            index = build_site(args.mode, args.out, notebooks)
+            print(f"site: {index}")
+            default_site = args.out.resolve() == SITE and args.mode == "lecture" and not args.notebooks
+            if default_site and not args.no_screenshots:
+                if chromium_path():
+                    try:
+                        for shot in screenshots(args.out.resolve(), SCREENSHOTS):
+                            print(f"screenshot: {shot.relative_to(ROOT)}")
+                    except Exception as exc:  # the site is built; only the README's pictures are stale
+                        print(f"screenshots NOT refreshed: {type(exc).__name__}: {exc}", file=sys.stderr)
+                else:
+                    print("screenshots not refreshed: Chromium not found (apt-get install chromium)")
+    except Exception as exc:
+        print(f"FAILED: {type(exc).__name__}: {str(exc)[-6000:]}", file=sys.stderr)
+        return 1
+    finally:
+        print(f"total: {time.perf_counter() - start:.1f} s ({args.mode} mode)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -72,6 +72,20 @@ def test_protocol_matches_chollets_listing(jena):
     assert p["persistence"]["val"] == pytest.approx(float(np.mean(np.concatenate(errors))), rel=1e-5)
 
 
+def test_each_model_can_have_a_new_training_pipeline(jena):
+    """A shuffled dataset's epoch orders advance each time it is read; make_train() starts them again, so two
+    models given one each see the same batches, whatever was read before."""
+    p = chollet_protocol(jena, fraction=0.02)
+
+    def first_targets(ds):
+        return np.asarray(next(iter(ds))[1])
+
+    first = first_targets(p["train"])
+    assert not np.array_equal(first, first_targets(p["train"]))  # the shared one has moved on
+    np.testing.assert_array_equal(first, first_targets(p["make_train"]()))
+    np.testing.assert_array_equal(first, first_targets(p["make_train"]()))
+
+
 def test_protocol_refuses_a_frame_that_is_not_jena(jena):
     with pytest.raises(ValueError, match="14 columns"):
         chollet_protocol(jena.drop(columns="wd (deg)"))

@@ -527,7 +527,9 @@ def chollet_protocol(raw: pd.DataFrame, fraction: float = 1.0, seed: int = 0) ->
         seed: the training set's shuffling seed.
 
     Returns:
-        A dict with ``train``, ``val``, ``test`` (``tf.data`` datasets of ``(window, °C target)``), ``mean``,
+        A dict with ``train``, ``val``, ``test`` (``tf.data`` datasets of ``(window, °C target)``),
+        ``make_train`` (a function returning a new, unread training dataset: give each model its own, since a
+        shuffled dataset's epoch orders advance each time it is read), ``mean``,
         ``std`` (NumPy arrays per column), ``columns``, ``temperature_column`` (1), ``n_train``, ``n_val``,
         ``n_test`` (raw rows), ``windows`` (per split) and ``persistence`` (validation and test MAE of his
         "common-sense" baseline, the window's last temperature).
@@ -553,11 +555,17 @@ def chollet_protocol(raw: pd.DataFrame, fraction: float = 1.0, seed: int = 0) ->
     out: dict = {"mean": mean, "std": std, "columns": list(raw.columns), "temperature_column": 1}
     out.update(n_train=n_train, n_val=n_val, n_test=len(values) - n_train - n_val, windows={}, persistence={})
     span = (length - 1) * rate
-    for name, (start, end) in ranges.items():
-        out[name] = timeseries_dataset(
+
+    def split(name: str):
+        start, end = ranges[name]
+        return timeseries_dataset(
             inputs, targets, length, sampling_rate=rate, batch_size=batch, shuffle=name == "train",
             seed=seed, start_index=start, end_index=end,
         )  # fmt: skip
+
+    out["make_train"] = lambda: split("train")
+    for name, (start, end) in ranges.items():
+        out[name] = split(name)
         starts = np.arange(start, end - span)
         out["windows"][name] = len(starts)
         if name != "train":

@@ -527,9 +527,9 @@ def chollet_protocol(raw: pd.DataFrame, fraction: float = 1.0, seed: int = 0) ->
         seed: the training set's shuffling seed.
 
     Returns:
-        A dict with ``train``, ``val``, ``test`` (``tf.data`` datasets of ``(window, °C target)``),
-        ``make_train`` (a function returning a new, unread training dataset: give each model its own, since a
-        shuffled dataset's epoch orders advance each time it is read), ``mean``,
+        A dict with ``make_train`` (a function returning a new, unread shuffled training dataset: give each model
+        its own, since a shuffled dataset's epoch orders advance each time it is read), ``val``, ``test``
+        (``tf.data`` datasets of ``(window, °C target)``), ``mean``,
         ``std`` (NumPy arrays per column), ``columns``, ``temperature_column`` (1), ``n_train``, ``n_val``,
         ``n_test`` (raw rows), ``windows`` (per split) and ``persistence`` (validation and test MAE of his
         "common-sense" baseline, the window's last temperature).
@@ -565,9 +565,9 @@ def chollet_protocol(raw: pd.DataFrame, fraction: float = 1.0, seed: int = 0) ->
 
     out["make_train"] = lambda: split("train")
     for name, (start, end) in ranges.items():
-        out[name] = split(name)
         starts = np.arange(start, end - span)
         out["windows"][name] = len(starts)
         if name != "train":
+            out[name] = split(name)
             out["persistence"][name] = mae(temperature[starts + span], targets[starts])
     return out

@@ -33,7 +33,7 @@ def test_committed_colab_record_is_the_shared_one() -> None:
     for name in ("pip-freeze.txt", "os-info.txt"):
         assert (colab_check.COLAB_RECORD / name).read_bytes() == (SHARED_RECORD / name).read_bytes(), (
             f"tools/colab/{name} differs from ../shared/colab/{name}: copy it again, update tools/colab/README.md "
-            "and README.md's Colab section, and run make colab-check"
+            "and docs/colab.md, and run make colab-check"
         )
 
 

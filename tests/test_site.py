@@ -141,6 +141,9 @@ def test_site_has_every_page_deck_and_asset(built: Path) -> None:
                  "_static/revealjs/dist/reveal.js", "_static/revealjs/LICENSE"):  # fmt: skip
         assert (built / file).is_file(), file
     assert "forget gate" in (built / "glossary.html").read_text(encoding="utf-8")
+    for page in site.GUIDES.values():  # the guides of docs/ are pages too, linked from the landing page
+        assert (built / f"{page}.html").is_file(), page
+        assert f'href="{page}.html"' in index, f"index does not link the guide {page}"
     for html in built.rglob("*.html"):  # every script and style sheet is the site's own
         remote = re.findall(r"<(?:script|link)[^>]+(?:src|href)=\"(https?://[^\"]+)\"", html.read_text(encoding="utf-8"))
         assert not [u for u in remote if not u.startswith("https://github.com/")], (html.name, remote)

@@ -6,6 +6,7 @@ Each check also runs on a notebook broken on purpose, to prove it can fail.
 from __future__ import annotations
 
 import copy
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -168,3 +169,22 @@ def test_setup_seeds_and_reports(capsys) -> None:
     assert "tensorflow" in capsys.readouterr().out
     with pytest.raises(ValueError, match="seed"):
         setup(seed=-1)
+
+
+# --- the README and the guides ---------------------------------------------------------------------------------------
+
+GUIDE_FILES = [ROOT / "README.md", ROOT / "CONTRIBUTING.md", ROOT / "GLOSSARY.md", *sorted(ROOT.glob("docs/*.md"))]
+
+
+@pytest.mark.parametrize("doc", GUIDE_FILES, ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_every_relative_link_of_the_guides_resolves(doc: Path) -> None:
+    text = re.sub(r"```.*?```|`[^`\n]*`", "", doc.read_text(encoding="utf-8"), flags=re.S)  # not code
+    targets = re.findall(r"\]\(([^)\s]+)\)", text) + re.findall(r'<img src="([^"]+)"', text)
+    relative = [t for t in targets if not re.match(r"^[a-z]+:|^#", t)]
+    broken = [t for t in relative if not (doc.parent / t.split("#")[0]).exists()]
+    assert not broken, f"{doc.name} links to files that do not exist: {broken}"
+
+
+def test_readme_stays_short() -> None:
+    lines = (ROOT / "README.md").read_text(encoding="utf-8").count("\n")
+    assert lines <= 130, f"README.md has {lines} lines; move details to docs/ (the limit is 130)"

@@ -267,12 +267,44 @@ def slides_notebook(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNo
     return nb
 
 
-def _readme_section(readme: str, heading: str) -> str:
-    """The README section under ``## heading`` (without the heading), up to the next ``## `` heading."""
-    match = re.search(rf"^## {re.escape(heading)}\n(.*?)(?=^## |\Z)", readme, flags=re.M | re.S)
-    if not match:
-        raise ValueError(f"README.md has no '## {heading}' section")
-    return match.group(1).strip()
+#: the guides shown as pages of the site: file in the repository -> page name
+GUIDES = {
+    "docs/students.md": "students",
+    "docs/lecturers.md": "lecturers",
+    "docs/teaching-assistants.md": "teaching-assistants",
+    "docs/colab.md": "colab",
+}
+
+
+def _site_links(text: str, source: str, config: dict[str, str]) -> str:
+    """Markdown ``text`` of the repository file ``source`` with its relative links rewritten for the site.
+
+    A link to another page of the site (a guide, the glossary, a notebook) points to that page; a link to any other
+    file of the repository points to it on GitHub; an HTML image of the repository (the README's screenshots of
+    this very site) is dropped.
+    """
+    pages = {**GUIDES, "GLOSSARY.md": "glossary"}
+    base = Path(source).parent
+
+    def rewrite(match: re.Match) -> str:
+        label, target = match.group(1), match.group(2)
+        if re.match(r"^[a-z]+:|^#", target):
+            return match.group(0)
+        path, _, anchor = target.partition("#")
+        resolved = os.path.normpath(base / path).replace(os.sep, "/")
+        if resolved in pages:
+            return f"[{label}]({pages[resolved]}.md{'#' + anchor if anchor else ''})"
+        if resolved.startswith("notebooks/") and resolved.endswith(".ipynb"):
+            return f"[{label}]({resolved})"
+        return f"[{label}](https://github.com/{config['repo']}/blob/{config['branch']}/{resolved})"
+
+    text = re.sub(r"^<img [^\n]*$\n?", "", text, flags=re.M)
+    return re.sub(r"(?<!!)\[([^\]]*)\]\(([^)\s]+)\)", rewrite, text)
+
+
+def guide_page(source: str, config: dict[str, str]) -> str:
+    """A guide (or the glossary) as a page of the site, its links rewritten by :func:`_site_links`."""
+    return _site_links((ROOT / source).read_text(encoding="utf-8"), source, config)
 
 
 def index_page(config: dict[str, str], notebooks: list[Path], readme: str) -> str:
@@ -302,7 +334,9 @@ Each page below is a notebook of the course with the outputs of a run: every fig
 run a notebook yourself, open it in Google Colab (the links in the table and at the top of each page) and run it
 top to bottom; the lecture version has the exercise solutions, the student version leaves them to you and checks
 your answers. Locally, clone [the repository](https://github.com/{config['repo']}) and run `make lab`. Lecturers
-can present a notebook from its slides.
+can present a notebook from its slides. Guides: [students](students.md), [lecturers](lecturers.md),
+[teaching assistants](teaching-assistants.md), [what was verified in Colab](colab.md); the Russian lecture terms
+are in the [glossary](glossary.md).
 
 ## Notebooks
 
@@ -314,15 +348,9 @@ can present a notebook from its slides.
 
 {toc}
 glossary
+{chr(10).join(GUIDES.values())}
 ```
 """
-
-
-def glossary_page(readme: str) -> str:
-    """The glossary page: README's glossary section."""
-    return "# Glossary (Russian lecture terms → English course terms)\n\n" + _readme_section(
-        readme, "Glossary (Russian lecture terms → English course terms)"
-    ) + "\n"
 
 
 def _write_if_changed(path: Path, text: str) -> None:
@@ -393,9 +421,11 @@ def build_site(
     runs = executed_all(mode, notebooks, cache, log)
     src = source_dir(mode, cache)
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    wanted = {"index.md", "glossary.md"}
+    wanted = {"index.md"}
     _write_if_changed(src / "index.md", index_page(config, notebooks, readme))
-    _write_if_changed(src / "glossary.md", glossary_page(readme))
+    for source, page in {"GLOSSARY.md": "glossary", **GUIDES}.items():
+        _write_if_changed(src / f"{page}.md", guide_page(source, config))
+        wanted.add(f"{page}.md")
     for name, nb in runs.items():
         _write_if_changed(src / "notebooks" / name, nbformat.writes(page_notebook(nb, name, config)) + "\n")
         wanted.add(f"notebooks/{name}")

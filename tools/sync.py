@@ -8,7 +8,8 @@ From ``[tool.rnn-course]`` in ``pyproject.toml`` (the one place the slug lives) 
   student version's, which also installs otter-grader in Colab: :func:`setup_source`);
 - absolute raw-GitHub URLs for markdown images of ``img/`` (Colab cannot resolve relative paths);
 - the notebook table in README.md (between ``<!-- notebooks:start -->`` and ``<!-- notebooks:end -->``), and the
-  slide links of its lecturer section (between ``<!-- slides:start -->`` and ``<!-- slides:end -->``).
+  slide links of the lecturers' guide ``docs/lecturers.md`` (between ``<!-- slides:start -->`` and
+  ``<!-- slides:end -->``).
 
 It also strips outputs and execution counts. ``--check`` changes nothing and exits 1 if anything is out of sync.
 """
@@ -28,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 STUDENT = ROOT / "student"
 README = ROOT / "README.md"
+LECTURERS = ROOT / "docs" / "lecturers.md"
 
 SETUP_TEMPLATE = '''\
 # Set-up: run this cell first. It finds the course files (in Colab it fetches them) and fixes the random seeds.
@@ -193,29 +195,25 @@ def synced(nb: nbformat.NotebookNode, name: str, config: dict[str, str], student
 
 
 def readme_table(config: dict[str, str], notebooks: list[Path]) -> str:
-    """The README's notebook table, built from each notebook's ``metadata.rnn_course``."""
-    rows = [
-        "| # | Notebook | What you learn | Time | Read with outputs | Lecture version | Student version |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
-    ]
+    """The README's notebook table, built from each notebook's ``metadata.rnn_course``: number, title and what
+    you learn, time, and where to open it (the lecture and student versions in Colab, the page with outputs)."""
+    rows = ["| # | Notebook: what you learn | Time | Open |", "| --- | --- | --- | --- |"]
     for path in notebooks:
         meta = nbformat.read(path, as_version=4).metadata.get("rnn_course", {})
         number, name = path.stem.split("_")[0], path.name  # "02", or "02b" for a notebook inserted after 02
-        lecture = f"[![Open in Colab]({COLAB_BADGE})]({colab_url(config, f'notebooks/{name}')})"
-        student = (
-            f"[![Open in Colab]({COLAB_BADGE})]({colab_url(config, f'student/{name}')})"
-            if (STUDENT / name).exists()
-            else "—"
-        )
+        opens = [f"[lecture]({colab_url(config, f'notebooks/{name}')})"]
+        if (STUDENT / name).exists():
+            opens.append(f"[student]({colab_url(config, f'student/{name}')})")
+        opens.append(f"[read]({page_url(config, name)})")
         rows.append(
-            f"| {number} | [{meta.get('title', path.stem)}](notebooks/{name}) | {meta.get('learn', '')} "
-            f"| {meta.get('minutes', '?')} min | [view]({page_url(config, name)}) | {lecture} | {student} |"
+            f"| {number} | [{meta.get('title', path.stem)}](notebooks/{name}): {meta.get('learn', '')} "
+            f"| {meta.get('minutes', '?')} min | {' · '.join(opens)} |"
         )
     return "\n".join(rows)
 
 
 def readme_slides(config: dict[str, str], notebooks: list[Path]) -> str:
-    """The slide links of README's lecturer section."""
+    """The slide links of the lecturers' guide."""
     links = " · ".join(f"[{p.stem.split('_')[0]}]({slides_url(config, p.name)})" for p in notebooks)
     return f"Slides (reveal.js, one deck per notebook, with the outputs of a lecture run): {links}."
 
@@ -237,9 +235,11 @@ def _dump(nb) -> str:
     return nbformat.writes(nb) + "\n"
 
 
-def sync(check: bool = False, notebooks_dir: Path = NOTEBOOKS, readme: Path = README) -> list[str]:
-    """Sync every notebook in ``notebooks_dir`` and the README table; return the files that were (or would be)
-    changed."""
+def sync(
+    check: bool = False, notebooks_dir: Path = NOTEBOOKS, readme: Path = README, lecturers: Path = LECTURERS
+) -> list[str]:
+    """Sync every notebook in ``notebooks_dir``, the README table and the lecturers' slide links; return the files
+    that were (or would be) changed."""
     config = load_config()
     changed = []
     paths = sorted(notebooks_dir.glob("*.ipynb"))
@@ -250,14 +250,20 @@ def sync(check: bool = False, notebooks_dir: Path = NOTEBOOKS, readme: Path = RE
             changed.append(_show(path))
             if not check:
                 path.write_text(new, encoding="utf-8")
-    if readme.exists():
-        text = readme.read_text(encoding="utf-8")
-        new = _replace_block(text, README_START, README_END, readme_table(config, paths))
-        new = _replace_block(new, SLIDES_START, SLIDES_END, readme_slides(config, paths))
+    blocks = {
+        readme: [(README_START, README_END, readme_table(config, paths))],
+        lecturers: [(SLIDES_START, SLIDES_END, readme_slides(config, paths))],
+    }
+    for doc, replacements in blocks.items():
+        if not doc.exists():
+            continue
+        text = new = doc.read_text(encoding="utf-8")
+        for start, end, content in replacements:
+            new = _replace_block(new, start, end, content)
         if new != text:
-            changed.append(_show(readme))
+            changed.append(_show(doc))
             if not check:
-                readme.write_text(new, encoding="utf-8")
+                doc.write_text(new, encoding="utf-8")
     return changed
 
 

@@ -5,6 +5,7 @@ on inputs built to fail, and the check itself: every notebook in the Colab repli
 from __future__ import annotations
 
 import importlib.metadata
+import inspect
 import json
 import subprocess
 import sys
@@ -15,6 +16,7 @@ import pytest
 from packaging.requirements import Requirement
 
 from tools import colab_check, student, sync
+from utils import notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_RECORD = ROOT.parent / "shared" / "colab"
@@ -84,10 +86,11 @@ def test_package_changes_catch_an_install_that_swaps_colabs_packages() -> None:
 def test_lecture_setup_cell_installs_nothing_and_student_one_installs_without_deps() -> None:
     config = sync.load_config()
     lecture, student_setup = sync.setup_source(config), sync.setup_source(config, student=True)
-    assert "pip" not in lecture and "otter" not in lecture
-    assert '"--no-deps"' in student_setup
-    for pin in sync.COLAB_STUDENT_PINS:
-        assert f'"{pin}"' in student_setup
+    assert "pip" not in lecture and "otter" not in lecture and "grader=True" not in lecture
+    assert "setup(seed=42, grader=True)" in student_setup  # utils.notebook.install_grader, in Colab only
+    install = inspect.getsource(notebook.install_grader)
+    assert '"--no-deps"' in install and "COLAB_GRADER_PINS" in install and '"google.colab"' in install
+    assert sync.COLAB_STUDENT_PINS is notebook.COLAB_GRADER_PINS
     for path in MASTERS:
         assert _setup_cell(path) == lecture, path.name
         built = ROOT / "student" / path.name

@@ -6,6 +6,7 @@ Each check also runs on a notebook broken on purpose, to prove it can fail.
 from __future__ import annotations
 
 import copy
+import os
 import re
 import subprocess
 import sys
@@ -188,3 +189,27 @@ def test_every_relative_link_of_the_guides_resolves(doc: Path) -> None:
 def test_readme_stays_short() -> None:
     lines = (ROOT / "README.md").read_text(encoding="utf-8").count("\n")
     assert lines <= 130, f"README.md has {lines} lines; move details to docs/ (the limit is 130)"
+
+
+# --- the set-up cell ---------------------------------------------------------------------------------------------------
+
+
+def test_setup_cell_is_short() -> None:
+    source = sync.setup_source(sync.load_config(), student=True)
+    code = [line for line in source.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    assert len(code) <= 12, f"the set-up cell has {len(code)} lines of code; the limit is 12"
+    assert max(len(line) for line in source.splitlines()) <= 100
+
+
+def test_setup_cell_prints_nothing_that_looks_like_an_error(tmp_path: Path) -> None:
+    """On a CPU machine TensorFlow's C++ runtime writes notices and a ``failed call to cuInit`` error to file
+    descriptor 2 at import and at the first device query; the set-up cell hides them, and prints its report."""
+    env = {k: v for k, v in os.environ.items() if k not in ("RNN_COURSE_ROOT", "TF_CPP_MIN_LOG_LEVEL")}
+    source = sync.setup_source(sync.load_config())
+    command = [sys.executable, "-c", source]
+    result = subprocess.run(command, cwd=ROOT / "notebooks", env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Seed 42" in result.stdout
+    pattern = re.compile(r"\b(E0000|W0000|I0000|WARNING|error|Error)\b")
+    noisy = [line for line in (result.stdout + result.stderr).splitlines() if pattern.search(line)]
+    assert not noisy, noisy

@@ -4,8 +4,9 @@ From ``[tool.rnn-course]`` in ``pyproject.toml`` (the one place the slug lives) 
 
 - the badge row under each notebook's title (Colab lecture version, Colab student version, the rendered page
   with outputs on the course website, whose GitHub Pages address follows from the slug: :func:`pages_url`);
-- the set-up cell (the code cell tagged ``setup``), identical in every notebook (``tools.student`` stamps the
-  student version's, which also installs otter-grader in Colab: :func:`setup_source`);
+- the set-up cell (the code cell tagged ``setup``, from ``tools/templates/setup_cell.py``), identical in every
+  notebook (``tools.student`` stamps the student version's, which also installs otter-grader in Colab:
+  :func:`setup_source`);
 - absolute raw-GitHub URLs for markdown images of ``img/`` (Colab cannot resolve relative paths);
 - the notebook table in README.md (between ``<!-- notebooks:start -->`` and ``<!-- notebooks:end -->``), and the
   slide links of the lecturers' guide ``docs/lecturers.md`` (between ``<!-- slides:start -->`` and
@@ -25,56 +26,18 @@ from pathlib import Path
 
 import nbformat
 
+from utils.notebook import COLAB_GRADER_PINS
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 STUDENT = ROOT / "student"
 README = ROOT / "README.md"
 LECTURERS = ROOT / "docs" / "lecturers.md"
 
-SETUP_TEMPLATE = '''\
-# Set-up: run this cell first. It finds the course files (in Colab it fetches them) and fixes the random seeds.
-import os
-import sys
-from pathlib import Path
-
-REPO, BRANCH = "{repo}", "{branch}"
-if "google.colab" in sys.modules:  # Colab: {colab_comment}
-    import subprocess
-
-    ROOT = Path(os.environ.get("RNN_COURSE_ROOT") or "/content/" + REPO.split("/")[1])
-    if not (ROOT / "utils" / "notebook.py").is_file():
-        subprocess.run(["git", "clone", "--quiet", "--depth", "1", "--branch", BRANCH,
-                        f"https://github.com/{{REPO}}.git", str(ROOT)], check=True)
-{colab_install}else:  # locally: $RNN_COURSE_ROOT, or the nearest folder above this one that holds utils/notebook.py
-    here = Path.cwd().resolve()
-    candidates = [Path(p) for p in [os.environ.get("RNN_COURSE_ROOT")] if p] + [here, *here.parents]
-    ROOT = next((p for p in candidates if (p / "utils" / "notebook.py").is_file()), None)
-    if ROOT is None:
-        raise RuntimeError("Course files not found: open this notebook inside the rnn-course folder, "
-                           "or set RNN_COURSE_ROOT to that folder.")
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from utils.notebook import setup
-
-setup(seed=42)'''
-
-#: The student version's Colab install step (the lecture version has none: Colab has every package a lesson uses).
-#: ``--no-deps``: otter-grader 7 declares wrapt<2, ipywidgets>=8 and nbconvert[webpdf], and a plain install would
-#: downgrade Colab's wrapt 2.3.0, upgrade its ipywidgets 7.7.1 (the widgets Colab's front end supports) and pull in
-#: playwright, under a running kernel. ``grader.check`` needs none of that: these exact pins are otter-grader and the
-#: three packages ``import otter`` needs that Colab lacks (their own requirements are all preinstalled in Colab).
-#: ``make colab-check`` runs this step in a replica of Colab's runtime and fails if it changes a preinstalled package.
-COLAB_STUDENT_INSTALL = '''
-    import importlib.util
-
-    if importlib.util.find_spec("otter") is None:  # grader.check; --no-deps leaves Colab's own packages as they are
-        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
-                        {pins}], check=True)
-'''
-
-#: What the student set-up cell installs in Colab when ``otter`` is missing (``pip install --no-deps``).
-COLAB_STUDENT_PINS = ["otter-grader==7.0.0", "fica==0.4.1", "ipylab==1.1.0", "python-frontmatter==1.3.0"]
+#: The set-up cell, a real Python file; :func:`setup_source` stamps the slug into it.
+SETUP_TEMPLATE = ROOT / "tools" / "templates" / "setup_cell.py"
+#: The student version's Colab install, kept where it runs (``utils.notebook.install_grader``).
+COLAB_STUDENT_PINS = COLAB_GRADER_PINS
 
 COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
 README_START, README_END = "<!-- notebooks:start -->", "<!-- notebooks:end -->"
@@ -130,17 +93,15 @@ def slides_url(config: dict[str, str], name: str) -> str:
 
 
 def setup_source(config: dict[str, str], student: bool = False) -> str:
-    """The set-up cell's source for this slug: the lecture version's, or (``student=True``) the student version's,
-    which also installs otter-grader in Colab for ``grader.check``."""
+    """The set-up cell's source for this slug (:data:`SETUP_TEMPLATE`): the lecture version's, or (``student=True``)
+    the student version's, whose ``setup`` call also installs otter-grader in Colab for ``grader.check``."""
+    source = SETUP_TEMPLATE.read_text(encoding="utf-8").strip()
+    repo = f'"https://github.com/{config["repo"]}.git", "{config["branch"]}"'
+    source = re.sub(r'(?m)^(REPO, BRANCH, here = )"[^"]*", "[^"]*"', lambda m: m.group(1) + repo, source)
+    source = source.replace('"/content/rnn-course"', f'"/content/{config["repo"].split("/")[1]}"')
     if student:
-        comment, install = "fetch the course once, add otter-grader for grader.check", COLAB_STUDENT_INSTALL.format(
-            pins=", ".join(f'"{pin}"' for pin in COLAB_STUDENT_PINS)
-        )
-    else:
-        comment, install = "fetch the course once; Colab has every package a lesson uses", ""
-    return SETUP_TEMPLATE.format(
-        repo=config["repo"], branch=config["branch"], colab_comment=comment, colab_install=install
-    )
+        source = source.replace("setup(seed=42)", "setup(seed=42, grader=True)  # in Colab it also installs the answer checker")
+    return source
 
 
 def stamp_setup(nb: nbformat.NotebookNode, config: dict[str, str], student: bool = False) -> None:

@@ -1,14 +1,26 @@
-"""Notebook set-up: seeding, determinism, plotting style and an environment report.
+"""Notebook set-up: seeding, determinism, plotting style, an environment report and, in Colab, the answer checker.
 
-Every course notebook calls :func:`setup` once, from the set-up cell that ``tools.sync`` stamps.
-Nothing here runs on import.
+Every course notebook calls :func:`setup` once, from the set-up cell that ``tools.sync`` stamps (its template is
+``tools/templates/setup_cell.py``). Nothing here runs on import.
 """
 
 from __future__ import annotations
 
+import contextlib
+import importlib.util
 import os
 import platform
+import subprocess
 import sys
+from collections.abc import Iterator
+
+#: What the student version installs in Colab when ``otter`` is missing, for ``grader.check``: otter-grader and the
+#: three packages ``import otter`` needs that Colab lacks (their own requirements are all preinstalled in Colab).
+#: Installed with ``--no-deps``: otter-grader 7 declares wrapt<2, ipywidgets>=8 and nbconvert[webpdf], and a plain
+#: install would downgrade Colab's wrapt 2.3.0, upgrade its ipywidgets 7.7.1 (the widgets Colab's front end
+#: supports) and pull in playwright, under a running kernel. ``make colab-check`` runs this step in a replica of
+#: Colab's runtime and fails if it changes a preinstalled package.
+COLAB_GRADER_PINS = ["otter-grader==7.0.0", "fica==0.4.1", "ipylab==1.1.0", "python-frontmatter==1.3.0"]
 
 #: The plotting style every course figure uses (applied by :func:`setup`, never on import).
 PLOT_STYLE: dict[str, object] = {
@@ -26,6 +38,39 @@ PLOT_STYLE: dict[str, object] = {
     "lines.linewidth": 1.8,
     "image.cmap": "viridis",
 }
+
+
+@contextlib.contextmanager
+def quiet_native_stderr() -> Iterator[None]:
+    """Send what C++ code writes to the process's standard error (file descriptor 2) to ``/dev/null`` meanwhile.
+
+    TensorFlow's C++ runtime prints start-up notices when it is imported (absl, oneDNN, "could not find cuda
+    drivers") and, on a machine without a GPU, ``failed call to cuInit`` when devices are first listed, whatever
+    ``TF_CPP_MIN_LOG_LEVEL`` says. They are not errors, but look like them in a notebook. Python exceptions still
+    propagate; Python's own ``sys.stderr`` in a notebook is not file descriptor 2 and is unaffected.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def install_grader() -> bool:
+    """In Colab, install :data:`COLAB_GRADER_PINS` with ``pip --no-deps`` when ``otter`` is missing.
+
+    Returns whether it installed anything. Elsewhere it does nothing: a local course has otter-grader from
+    ``requirements.txt``.
+    """
+    if "google.colab" not in sys.modules or importlib.util.find_spec("otter") is not None:
+        return False
+    command = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", *COLAB_GRADER_PINS]
+    subprocess.run(command, check=True)
+    return True
 
 
 def seed_everything(seed: int = 42, deterministic: bool = True) -> None:
@@ -75,20 +120,24 @@ def environment_report() -> dict[str, str]:
     }
 
 
-def setup(seed: int = 42, deterministic: bool = True, verbose: bool = True) -> None:
+def setup(seed: int = 42, deterministic: bool = True, verbose: bool = True, grader: bool = False) -> None:
     """Prepare a notebook: seed everything, enable op determinism, set the plot style, report versions.
 
     Args:
         seed: the global seed (see :func:`seed_everything`).
         deterministic: enable TensorFlow op determinism.
         verbose: print the versions and whether a GPU is present.
+        grader: the student version: in Colab, install the answer checker (:func:`install_grader`).
 
     Call :func:`environment_report` for the versions as a dict.
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    seed_everything(seed, deterministic)
+    if grader:
+        install_grader()
+    with quiet_native_stderr():  # TensorFlow's start-up notices (see quiet_native_stderr)
+        seed_everything(seed, deterministic)
+        report = environment_report()
     apply_plot_style()
-    report = environment_report()
     if verbose:
         print(" | ".join(f"{k} {v}" for k, v in report.items() if k not in ("gpu", "colab")))
         if report["gpu"] == "none":

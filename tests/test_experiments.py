@@ -38,7 +38,10 @@ def test_committed_sweep_has_the_columns_cells_lengths_and_seeds(stored):
     protocol = E.LongDepsProtocol()
     assert (stored["budget"] == stored["T"].map(protocol.budget)).all()
     assert (stored["updates"] <= stored["budget"]).all()
-    assert (stored.loc[~stored["solved"], "updates"] == stored.loc[~stored["solved"], "budget"]).all()
+    spent = ~stored["solved"] & ~stored["diverged"]
+    assert (stored.loc[spent, "updates"] == stored.loc[spent, "budget"]).all()
+    assert not (stored["solved"] & stored["diverged"]).any()
+    assert set(E.outcomes(stored)) <= set(E.LONG_DEPS_OUTCOMES)
     assert (stored.loc[stored["solved"], "val_mse"] < protocol.success_mse).all()
     assert stored["params"].between(1150, 1250).all()  # about equal parameter counts
 
@@ -52,8 +55,13 @@ def test_committed_sweep_records_how_it_was_made():
     last = curves.groupby(["cell", "T", "seed"])["update"].max()
     rows = pd.read_csv(STORED).set_index(["cell", "T", "seed"])
     assert last.index.sort_values().equals(rows.index.sort_values())  # a curve for every run
-    finished = rows[~rows["diverged"]]  # a diverged run stops at its first non-finite check
-    assert (last.reindex(finished.index) == finished["updates"]).all()
+    # every run, diverged ones included, stores the updates it actually trained: its curve's last check
+    assert (last.reindex(rows.index) == rows["updates"]).all()
+    diverged = rows[rows["diverged"]]
+    assert curves.set_index(["cell", "T", "seed", "update"]).loc[
+        [(*k, u) for k, u in zip(diverged.index, diverged["updates"], strict=True)], "val_mse"].isna().all()
+    derived = {(r["cell"], r["T"], r["seed"]): r["updates_trained"] for r in meta["derived"]["rows"]}
+    assert derived == {k: int(u) for k, u in diverged["updates"].items()}  # the JSON says which rows were derived
 
 
 def _without_time(row: dict) -> dict:
@@ -69,6 +77,18 @@ def test_a_stored_row_is_regenerated_exactly(stored):
     for key in ("val_mse", "test_mse"):
         assert got[key] == pytest.approx(want[key], rel=1e-6, abs=1e-9), key
     assert curve[0]["update"] == 0 and curve[-1]["update"] == row["updates"]
+
+
+def test_a_diverged_run_is_stored_with_the_updates_it_trained(stored):
+    E._TRAINERS.clear()
+    row, curve = E.run_one("IRNN", 200, 1, E.LongDepsProtocol(max_updates=200))  # diverges at the first check
+    assert row["diverged"] and not row["solved"] and E.outcome(row) == "diverged"
+    assert row["updates"] == curve[-1]["update"] == 50 < row["budget"]
+    assert np.isnan(curve[-1]["val_mse"]) and np.isfinite(curve[-2]["val_mse"])
+    want = stored[(stored["cell"] == "IRNN") & (stored["T"] == 200) & (stored["seed"] == 1)].iloc[0]
+    assert bool(want["diverged"]) and want["updates"] == row["updates"]  # the stored row says the same
+    with pytest.raises(ValueError, match="both solved and diverged"):
+        E.outcome({"solved": True, "diverged": True})
 
 
 def test_two_live_sweeps_give_identical_rows(tmp_path):

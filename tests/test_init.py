@@ -22,6 +22,18 @@ def test_layout_and_range():
     assert abs(times.mean() - t_max / 2) < 0.02 * t_max
 
 
+def test_memory_time_is_one_plus_u_between_2_and_t_max():
+    """The docstring's claim: σ(b_f) = 1 − 1/(1 + u), so the memory time 1/(1 − σ(b_f)) is 1 + u ∈ [2, T_max]."""
+    t_max = 400
+    b_f = np.split(chrono_bias(5_000, t_max, seed=5).astype(np.float64), 4)[1]
+    u = np.exp(b_f)
+    forget = 1 / (1 + np.exp(-b_f))
+    np.testing.assert_allclose(forget, 1 - 1 / (1 + u), rtol=1e-12)
+    memory = 1 / (1 - forget)
+    np.testing.assert_allclose(memory, 1 + u, rtol=1e-9)
+    assert memory.min() >= 2 - 1e-6 and memory.max() <= t_max + 1e-3
+
+
 def test_seeded():
     assert np.array_equal(chrono_bias(8, 50, seed=1), chrono_bias(8, 50, seed=1))
     assert not np.array_equal(chrono_bias(8, 50, seed=1), chrono_bias(8, 50, seed=2))

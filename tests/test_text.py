@@ -162,6 +162,11 @@ def test_context_bpc_matches_a_direct_computation(small_model, lookups):
         assert b == pytest.approx(-logp[np.arange(10), ids[targets]].mean() / math.log(2), rel=1e-5)
     with pytest.raises(ValueError, match="max"):
         T.context_bpc(small_model, ids[:5], [8], n_targets=3)
+    again, same_targets, every = T.context_bpc(small_model, ids, [1, 4], n_targets=10, seed=0, per_target=True)
+    np.testing.assert_array_equal(same_targets, targets)
+    assert every.shape == (2, 10)
+    np.testing.assert_allclose(every.mean(axis=1), bits, rtol=1e-12)
+    np.testing.assert_allclose(again, bits, rtol=1e-12)
 
 
 def test_measured_reach():
@@ -171,3 +176,25 @@ def test_measured_reach():
     assert T.measured_reach(ks, [4.0, 3.99, 2.0, 1.99, 1.98]) == 4  # a late gain counts
     with pytest.raises(ValueError, match="increasing"):
         T.measured_reach([1, 1], [2.0, 1.0])
+
+
+def test_paired_standard_error_and_a_reach_that_uses_it():
+    rng = np.random.default_rng(0)
+    n = 400
+    hard = rng.exponential(2.0, size=n)  # per-target difficulty, shared by every k
+    per = np.stack([hard + 1.0, hard + 0.5, hard + 0.5 + rng.normal(0, 0.3, n) - 0.02])
+    gain, se = T.paired_gain_se(per)
+    np.testing.assert_allclose(gain, [(per[0] - per[1]).mean(), (per[1] - per[2]).mean()])
+    assert se[0] == pytest.approx(0.0, abs=1e-12)  # the same shift on every target: no noise at all
+    assert se[1] == pytest.approx((per[1] - per[2]).std(ddof=1) / np.sqrt(n))
+    assert se[1] < hard.std() / np.sqrt(n) / 3  # pairing removes the difficulty shared across k
+    ks = [1, 2, 4]
+    # a last step of about 1 % that is within 2 SE of zero does not count, so the reach stops at k = 2
+    noisy = np.array([4.0, 2.0, 1.978])
+    assert T.measured_reach(ks, noisy, tolerance=0.01) == 4
+    assert T.measured_reach(ks, noisy, tolerance=0.01, se=[0.01, 0.02]) == 2
+    assert T.measured_reach(ks, noisy, tolerance=0.01, se=[0.01, 0.001]) == 4
+    with pytest.raises(ValueError, match="se"):
+        T.measured_reach(ks, noisy, se=[0.1])
+    with pytest.raises(ValueError, match="per_target"):
+        T.paired_gain_se(np.zeros(5))

@@ -27,8 +27,15 @@ The protocol (:class:`LongDepsProtocol`) is the same for every cell:
   once a majority of its seeds failed at ``K`` consecutive ``T``: its reach (:func:`reach`) cannot grow any
   more, and the costly unsolved runs at long ``T`` (the whole budget each) are saved.
 
-``solved`` means the validation MSE fell below the threshold within the budget; ``updates`` is the update count
-at that check, or the budget. Runs are deterministic: the same (cell, T, seed) gives the same row (``seconds``
+A run ends in one of three **outcomes** (:func:`outcomes`): ``solved`` (the validation MSE fell below the
+threshold within the budget), ``diverged`` (a validation check found a non-finite MSE: gradient clipping bounds
+each update, not the growth of the forward pass, so a run can still blow up) or ``budget`` (neither, after the whole
+budget). ``updates`` is the number of updates actually trained: the update count at the solving check, at the
+check that found the non-finite MSE, or the budget.
+
+The committed CSV was written before ``run_one`` stored the updates of a diverged run (it stored the budget); those
+six rows (IRNN at T = 200 and 400) were corrected from the last check in the curves file, which is what this code
+now writes. ``results/05_long_dependencies.json`` says so under ``derived``. Runs are deterministic: the same (cell, T, seed) gives the same row (``seconds``
 aside), with one worker or several.
 
 Run time of the committed sweep (``--workers 2 --cells LSTM GRU LSTM-chrono SimpleRNN IRNN``, 5 cells × T ∈ {10, 25,
@@ -71,6 +78,8 @@ LONG_DEPS_SEEDS: tuple[int, ...] = (0, 1, 2)
 LONG_DEPS_COLUMNS: tuple[str, ...] = (
     "cell", "T", "seed", "solved", "updates", "budget", "val_mse", "test_mse", "diverged", "seconds", "params",
 )
+#: The three ways a run ends (see :func:`outcomes`).
+LONG_DEPS_OUTCOMES: tuple[str, ...] = ("solved", "budget", "diverged")
 #: Columns of the learning-curve file, one row per validation check (update 0 = before training).
 LONG_DEPS_CURVE_COLUMNS: tuple[str, ...] = ("cell", "T", "seed", "update", "val_mse", "slope_u1", "slope_u2")
 
@@ -219,7 +228,7 @@ _TRAINERS: dict[tuple, _Trainer] = {}
 def run_one(
     cell: str, seq_len: int, seed: int, protocol: LongDepsProtocol | None = None
 ) -> tuple[dict, list[dict]]:
-    """Train one model on fresh batches until it solves the task or spends its budget; test it once.
+    """Train one model on fresh batches until it solves the task, diverges or spends its budget; test it once.
 
     Args:
         cell: one of :data:`LONG_DEPS_CELLS`.
@@ -228,7 +237,8 @@ def run_one(
         protocol: the training protocol (default :class:`LongDepsProtocol`).
 
     Returns:
-        ``(row, curve)``: ``row`` has the columns :data:`LONG_DEPS_COLUMNS`; ``curve`` has one dict per
+        ``(row, curve)``: ``row`` has the columns :data:`LONG_DEPS_COLUMNS` (``updates`` = the updates actually
+        trained, also for a diverged run); ``curve`` has one dict per
         validation check (:data:`LONG_DEPS_CURVE_COLUMNS`), including update 0 (before training), with the
         slopes of the predictions on the first and second marked value (:func:`utils.tasks.marked_value_slopes`).
     """
@@ -279,7 +289,7 @@ def run_one(
     )
     test_mse = float(np.mean((pred_test - y_test) ** 2))
     row = {
-        "cell": cell, "T": seq_len, "seed": seed, "solved": solved, "updates": updates if solved else budget,
+        "cell": cell, "T": seq_len, "seed": seed, "solved": solved, "updates": updates,
         "budget": budget, "val_mse": val_mse, "test_mse": test_mse, "diverged": diverged,
         "seconds": round(time.perf_counter() - start, 2), "params": int(trainer.model.count_params()),
     }
@@ -322,7 +332,7 @@ def _append_csv(path: Path, rows: list[dict], columns: Sequence[str]) -> None:
 
 def _log_line(row: dict) -> str:
     return (f"{row['cell']:>11s} T={row['T']:4d} seed={row['seed']}: "
-            f"{'solved' if row['solved'] else 'unsolved'} after {row['updates']:5d} updates, "
+            f"{outcome(row)} after {row['updates']:5d} updates, "
             f"test MSE {row['test_mse']:.4f}, {row['seconds']:.1f} s")
 
 
@@ -423,6 +433,24 @@ def sweep(
     return frame.sort_values(["cell", "T", "seed"], key=lambda s: s.map(order) if s.name == "cell" else s).reset_index(
         drop=True
     )
+
+
+def outcome(row) -> str:
+    """How one run ended: ``"solved"``, ``"diverged"`` or ``"budget"`` (the whole budget spent, unsolved).
+
+    Args:
+        row: a mapping (or a pandas row) with the boolean fields ``solved`` and ``diverged``.
+    """
+    if bool(row["solved"]) and bool(row["diverged"]):
+        raise ValueError(f"a run cannot be both solved and diverged: {dict(row)}")
+    return "solved" if bool(row["solved"]) else "diverged" if bool(row["diverged"]) else "budget"
+
+
+def outcomes(runs):
+    """The outcome (:func:`outcome`) of every row of ``runs``, a DataFrame with ``solved`` and ``diverged``."""
+    import pandas as pd
+
+    return pd.Series([outcome(r) for _, r in runs.iterrows()], index=runs.index, name="outcome", dtype=object)
 
 
 def reach(runs, cell: str) -> int | None:

@@ -6,7 +6,8 @@
   unit_forget_bias=False)``.
 
 Chrono initialisation sets the forget-gate bias to ``b_f = log(U(1, T_max − 1))`` per unit, so that the forget
-gate ``σ(b_f) = 1 − 1/u`` keeps the cell state for about ``u`` steps (``u`` drawn between 1 and ``T_max − 1``),
+gate ``σ(b_f) = u/(1 + u) = 1 − 1/(1 + u)`` keeps the cell state for about ``1/(1 − σ(b_f)) = 1 + u`` steps
+(``u`` drawn between 1 and ``T_max − 1``, so the memory times lie between 2 and ``T_max``),
 and the input-gate bias to ``b_i = −b_f``. The candidate and output biases stay 0. Keras' own default,
 ``unit_forget_bias=True``, sets ``b_f = 1`` for every unit (a memory of about ``1/(1 − σ(1)) ≈ 3.7`` steps).
 

@@ -141,7 +141,10 @@ def lm_dataset(ids: np.ndarray, seq_len: int, batch_size: int, shuffle: bool = F
 
 # ------------------------------------------------------------------------------------- n-grams
 class NGramModel:
-    """A character n-gram model with interpolated absolute discounting (the core of Kneser–Ney smoothing).
+    """A character n-gram model with interpolated absolute discounting down to an add-one unigram.
+
+    This is not Kneser–Ney smoothing: Kneser–Ney's defining element is that the lower orders use *continuation*
+    counts (in how many distinct contexts a character appears), where this model uses plain counts at every order.
 
     ``P_n(c | h) = max(C(h c) - d, 0) / C(h) + d * N(h) / C(h) * P_{n-1}(c | h')`` where ``h`` is the last
     ``n - 1`` characters, ``h'`` the last ``n - 2``, ``C`` a count in the training ids and ``N(h)`` the number
@@ -348,16 +351,24 @@ def generate(
 
 # ------------------------------------------------------------------------------ context length
 def context_bpc(
-    model, ids: np.ndarray, ks: Sequence[int], n_targets: int, seed: int = 0, batch_size: int = 256
-) -> tuple[np.ndarray, np.ndarray]:
+    model,
+    ids: np.ndarray,
+    ks: Sequence[int],
+    n_targets: int,
+    seed: int = 0,
+    batch_size: int = 256,
+    per_target: bool = False,
+) -> tuple[np.ndarray, ...]:
     """Per-character loss (bits) when the model may read only the last ``k`` characters, for each ``k``.
 
     ``n_targets`` target positions ``t >= max(ks)`` are drawn once (``seed``) from ``ids``; for every ``k`` the
     model starts from a zero state, reads ``ids[t-k:t]`` and is scored on ``ids[t]``. All ``k`` share the same
-    targets, so the curve differs only by how much context the model may see.
+    targets, so the curve differs only by how much context the model may see, and two ``k`` can be compared
+    target by target (a *paired* comparison, see :func:`paired_gain_se`).
 
     Returns:
-        ``(bits, targets)``: mean bits per character for each ``k``, and the target positions used.
+        ``(bits, targets)``: mean bits per character for each ``k``, and the target positions used; with
+        ``per_target=True`` also a ``(len(ks), len(targets))`` array of every target's bits at every ``k``.
     """
     import keras
 
@@ -377,25 +388,53 @@ def context_bpc(
     rng = np.random.default_rng(seed)
     pool = np.arange(k_max, len(ids))
     targets = np.sort(rng.choice(pool, size=min(n_targets, len(pool)), replace=False))
-    bits = []
-    for k in ks:
+    every = np.zeros((len(ks), len(targets)))
+    for row, k in enumerate(ks):
         windows = ids[targets[:, None] - k + np.arange(k)[None, :]]
-        total = 0.0
         for b in range(0, len(targets), batch_size):
             logits = keras.ops.convert_to_numpy(forward(windows[b : b + batch_size]))[:, -1, :]
             logits = logits.astype(np.float64)
             m = logits.max(axis=1, keepdims=True)
             logp = logits - m - np.log(np.exp(logits - m).sum(axis=1, keepdims=True))
-            total += -logp[np.arange(len(logp)), ids[targets[b : b + batch_size]]].sum()
-        bits.append(total / len(targets) / LN2)
-    return np.array(bits), targets
+            every[row, b : b + batch_size] = -logp[np.arange(len(logp)), ids[targets[b : b + batch_size]]] / LN2
+    bits = every.mean(axis=1)
+    return (bits, targets, every) if per_target else (bits, targets)
 
 
-def measured_reach(ks: Sequence[int], bits: Sequence[float], tolerance: float = 0.01) -> int:
+def paired_gain_se(per_target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The gain of each step to the next context length, and its paired standard error.
+
+    Args:
+        per_target: a ``(n_ks, n_targets)`` array of every target's loss at every context length (the third
+            value :func:`context_bpc` returns with ``per_target=True``); the same targets in every row.
+
+    Returns:
+        ``(gain, se)``, each of length ``n_ks - 1``: ``gain[i]`` is the mean over targets of
+        ``per_target[i] - per_target[i + 1]`` (the loss saved by the longer context), ``se[i]`` the standard
+        error of that mean, ``std(differences, ddof=1) / sqrt(n_targets)``. Pairing removes the variation
+        between targets (some characters are hard at every ``k``), so ``se`` is much smaller than an unpaired one.
+    """
+    per_target = np.asarray(per_target, dtype=np.float64)
+    if per_target.ndim != 2 or per_target.shape[0] < 2 or per_target.shape[1] < 2:
+        raise ValueError(f"per_target must be a (n_ks >= 2, n_targets >= 2) array, got shape {per_target.shape}")
+    diffs = per_target[:-1] - per_target[1:]
+    return diffs.mean(axis=1), diffs.std(axis=1, ddof=1) / np.sqrt(per_target.shape[1])
+
+
+def measured_reach(
+    ks: Sequence[int],
+    bits: Sequence[float],
+    tolerance: float = 0.01,
+    se: Sequence[float] | None = None,
+    z: float = 2.0,
+) -> int:
     """The context length beyond which more context improves the loss by less than ``tolerance`` (relative).
 
-    Walking up the (increasing) ``ks``, the reach is the first ``k`` from which every later step improves the
-    loss by less than ``tolerance`` of its current value: ``(bits[i] - bits[i+1]) / bits[i] < tolerance``.
+    Walking up the (increasing) ``ks``, the reach is the first ``k`` from which no later step *improves* the
+    loss. Without ``se``, a step improves when ``(bits[i] - bits[i+1]) / bits[i] >= tolerance``. With ``se``
+    (the paired standard errors of the gains, :func:`paired_gain_se`), a step improves only when its gain is
+    also distinguishable from noise: ``bits[i] - bits[i+1] > z * se[i]``. A gain that is large but within
+    ``z`` standard errors of zero then does not extend the reach.
     """
     ks = [int(k) for k in ks]
     bits = np.asarray(bits, dtype=np.float64)
@@ -406,9 +445,15 @@ def measured_reach(ks: Sequence[int], bits: Sequence[float], tolerance: float = 
     if not 0 < tolerance < 1:
         raise ValueError(f"tolerance must be in (0, 1), got {tolerance!r}")
     gains = (bits[:-1] - bits[1:]) / bits[:-1]
+    improves = gains >= tolerance
+    if se is not None:
+        se = np.asarray(se, dtype=np.float64)
+        if se.shape != (len(ks) - 1,) or np.any(se < 0):
+            raise ValueError(f"se must hold {len(ks) - 1} non-negative standard errors (one per step), got {se!r}")
+        improves &= (bits[:-1] - bits[1:]) > z * se
     reach = ks[-1]
     for i in range(len(gains) - 1, -1, -1):
-        if gains[i] < tolerance:
+        if not improves[i]:
             reach = ks[i]
         else:
             break

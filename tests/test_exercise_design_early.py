@@ -12,7 +12,6 @@ import os
 import re
 import shutil
 import textwrap
-from pathlib import Path
 
 import nbformat
 import pytest
@@ -20,7 +19,12 @@ import pytest
 from tests import exercise_design_support as support
 from tools import grade as grading
 
-NOTEBOOKS = ["01_rnn_unrolling", "02_vanishing_exploding_gradients", "02b_backprop_through_time", "03_lstm_gates"]
+NOTEBOOKS = [
+    "01_rnn_unrolling",
+    "02_vanishing_exploding_gradients",
+    "02b_backprop_through_time",
+    "03_lstm_gates",
+]
 LAZY_LIMIT = grading.PUBLIC_SHARE  # a lazy answer earns at most the public share of a question
 
 
@@ -357,7 +361,9 @@ def test_each_listed_mistake_fails_a_public_case_with_an_expected_message(stem):
     qs = support.questions(support.master(stem))
     for question, mistakes in MISTAKES[stem].items():
         for label, source in mistakes.items():
-            messages = support.public_messages(env(stem), [expand(stem, question, source)], qs[question]["cases"])
+            messages = support.public_messages(
+                env(stem), [expand(stem, question, source)], qs[question]["cases"]
+            )
             assert messages, f"{stem} {question}: the mistake '{label}' passes every public case"
             assert any("expected" in m for m in messages), (question, label, messages)
 
@@ -418,22 +424,33 @@ def test_self_check_fails_lesson_names_and_works_in_a_renamed_copy(tmp_path, mon
     init = next(c.source for c in nb.cells if student.INIT_TAG in c.metadata.get("tags", []))
     shell = InteractiveShell.instance()
     try:
-        _shell_run(shell, f"import sys\nimport numpy as np\nimport keras\nfrom pathlib import Path\n"
-                          f"ROOT = Path({str(support.ROOT)!r})\nsys.path.insert(0, str(ROOT))")
+        _shell_run(
+            shell,
+            f"import sys\nimport numpy as np\nimport keras\nfrom pathlib import Path\n"
+            f"ROOT = Path({str(support.ROOT)!r})\nsys.path.insert(0, str(ROOT))",
+        )
         _shell_run(shell, lesson)
         _shell_run(shell, init)
-        _shell_run(shell, "def rnn_step(x_t, h_prev, W_x, W_h, b, alpha):\n"
-                          "    return (1 - alpha) * h_prev + alpha * rnn_cell_step(x_t, h_prev, W_x, W_h, b)")
+        _shell_run(
+            shell,
+            "def rnn_step(x_t, h_prev, W_x, W_h, b, alpha):\n"
+            "    return (1 - alpha) * h_prev + alpha * rnn_cell_step(x_t, h_prev, W_x, W_h, b)",
+        )
         failed = repr(_shell_run(shell, 'grader.check("q2_rnn_step")'))
         assert "FAILED" in failed and "rnn_cell_step" in failed and "lesson cell" in failed, failed
         _shell_run(shell, "param_count = simple_rnn_param_count = lambda u, d: u * d + 2 * u")
         assert "passed" in repr(_shell_run(shell, 'grader.check("q1_param_count")')).lower()
-        _shell_run(shell, "def rnn_cell_step(x_t, h_prev, W_x, W_h, b):\n"
-                          "    return np.tanh(x_t @ W_x + h_prev @ W_h + b)")  # redefined in an exercise cell
+        _shell_run(
+            shell,
+            "def rnn_cell_step(x_t, h_prev, W_x, W_h, b):\n    return np.tanh(x_t @ W_x + h_prev @ W_h + b)",
+        )  # redefined in an exercise cell
         passed = repr(_shell_run(shell, 'grader.check("q2_rnn_step")'))
         assert "passed" in passed.lower() and "FAILED" not in passed, passed
-        _shell_run(shell, "def rnn_step(x_t, h_prev, W_x, W_h, b, alpha):\n"
-                          "    return np.tanh(x_t @ W_x + h_prev @ W_h + b)")  # wrong, but only its tests say so
+        _shell_run(
+            shell,
+            "def rnn_step(x_t, h_prev, W_x, W_h, b, alpha):\n"
+            "    return np.tanh(x_t @ W_x + h_prev @ W_h + b)",
+        )  # wrong, but only its tests say so
         wrong = repr(_shell_run(shell, 'grader.check("q2_rnn_step")'))
         assert "expected" in wrong and "lesson cell" not in wrong, wrong
     finally:

@@ -456,3 +456,48 @@ def test_self_check_fails_lesson_names_and_works_in_a_renamed_copy(tmp_path, mon
     finally:
         InteractiveShell.clear_instance()
         os.chdir(support.ROOT)
+
+
+def test_02b_lazy_answers_through_the_real_grader(tmp_path):
+    """One grading call (sandbox, proxies, wire): 02b's lazy answers, where q2's hidden cases hand the student's
+    gradient check course functions and parameter dictionaries across the wire."""
+    from grading_support import built, grade
+
+    stem = "02b_backprop_through_time"
+    student_dir, dist = built()
+    blank = nbformat.read(student_dir / f"{stem}.ipynb", as_version=4)
+
+    def submission(name: str, replacements: dict[str, str]):
+        nb = nbformat.from_dict(blank)
+        for cell in nb.cells:
+            for marker, (question, source) in replacements.items():
+                if (
+                    cell.cell_type == "code"
+                    and f"def {marker}(" in cell.source
+                    and "grader" not in cell.source
+                ):
+                    cell.source = expand(stem, question, source)
+        path = tmp_path / f"{name}.ipynb"
+        nbformat.write(nb, path)
+        return path
+
+    lazy = LAZY[stem]
+    subs = [
+        submission(
+            "course_functions",
+            {
+                "relu_step_backward": ("q1_rnn_step_backward", lazy["q1_rnn_step_backward"][0]),
+                "gradient_check": ("q2_gradient_check", lazy["q2_gradient_check"][0]),
+                "cifg_step_backward": ("q4_lstm_step_backward", lazy["q4_lstm_step_backward"][0]),
+            },
+        ),
+        submission(
+            "lesson_functions", {"gradient_check": ("q2_gradient_check", lazy["q2_gradient_check"][1])}
+        ),
+    ]
+    rows = grade(tmp_path, dist, stem, subs)
+    points = grading.question_points(support.ROOT / "notebooks" / f"{stem}.ipynb")
+    for name, row in rows.items():
+        print(name, {q: row[q] for q in points}, row["total"], row["status"][:200])
+        for question, full in points.items():
+            assert float(row[question]) <= LAZY_LIMIT * full + 1e-9, (name, question, row)

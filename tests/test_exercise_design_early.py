@@ -430,6 +430,7 @@ def test_self_check_fails_lesson_names_and_works_in_a_renamed_copy(tmp_path, mon
             f"ROOT = Path({str(support.ROOT)!r})\nsys.path.insert(0, str(ROOT))",
         )
         _shell_run(shell, lesson)
+        _shell_run(shell, "units = 16  # a lesson value")
         _shell_run(shell, init)
         _shell_run(
             shell,
@@ -438,6 +439,14 @@ def test_self_check_fails_lesson_names_and_works_in_a_renamed_copy(tmp_path, mon
         )
         failed = repr(_shell_run(shell, 'grader.check("q2_rnn_step")'))
         assert "FAILED" in failed and "rnn_cell_step" in failed and "lesson cell" in failed, failed
+        _shell_run(
+            shell, "def param_count(u, d):\n    return units * d + 2 * units"
+        )  # reads the lesson's units
+        failed = repr(_shell_run(shell, 'grader.check("q1_param_count")'))
+        assert "FAILED" in failed and "`units`" in failed, failed
+        _shell_run(shell, "units = 16  # the same value, bound again in an exercise cell")
+        rebound = repr(_shell_run(shell, 'grader.check("q1_param_count")'))
+        assert "lesson cell" not in rebound, rebound
         _shell_run(shell, "param_count = simple_rnn_param_count = lambda u, d: u * d + 2 * u")
         assert "passed" in repr(_shell_run(shell, 'grader.check("q1_param_count")')).lower()
         _shell_run(

@@ -16,6 +16,7 @@ sandbox), so nothing here can fail a graded answer.
 
 from __future__ import annotations
 
+import ast
 import dis
 import hashlib
 import linecache
@@ -24,6 +25,32 @@ from typing import Any
 
 #: key in the notebook's globals under which the lesson objects seen by the first set-up run are kept
 SNAPSHOT_KEY = "_selfcheck_lesson_objects"
+#: key of the number of IPython inputs (``In``) when the set-up cell first ran: later cells are the exercises'
+START_KEY = "_selfcheck_first_input"
+
+
+def bound_names(source: str) -> set[str]:
+    """Names a cell binds at top level (assignments, ``def``, ``class``, imports, loop and ``with`` targets)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    names: set[str] = set()
+    todo = list(tree.body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+            continue
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            names |= {(a.asname or a.name).split(".")[0] for a in node.names}
+            continue
+        if isinstance(node, ast.Lambda | ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp):
+            continue  # their own scope
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        todo += list(ast.iter_child_nodes(node))
+    return names
 
 
 def source_hash(source: str) -> str:
@@ -74,6 +101,8 @@ class SelfCheckGrader:
             if name in env and name not in snapshot:
                 snapshot[name] = env[name]
         self._snapshot = snapshot
+        self._start = env.setdefault(START_KEY, len(env.get("In", ())))
+        self._rebound: set[str] = set()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._notebook, name)
@@ -82,12 +111,20 @@ class SelfCheckGrader:
         """True when ``value`` (bound to global ``name``) comes from a lesson cell."""
         if isinstance(value, types.FunctionType) and _cell_hash(value) in self._lesson_cells:
             return True
-        return name in self._lesson_only and name in self._snapshot and self._snapshot[name] is value
+        return (
+            name in self._lesson_only
+            and name
+            not in self._rebound  # bound again by a cell run after the set-up cell (an exercise cell)
+            and name in self._snapshot
+            and self._snapshot[name] is value
+        )
 
     def problems(self, question: str, env: dict[str, Any]) -> list[str]:
         """One line per lesson-only name the answers of ``question`` use, empty when there is none."""
         found: list[str] = []
         seen: set[int] = set()
+        later = env.get("In", [])[self._start :]  # IPython's inputs since the set-up cell first ran
+        self._rebound = set().union(set(), *(bound_names(s) for s in later if isinstance(s, str)))
 
         def walk(function: types.FunctionType, path: str) -> None:
             if id(function) in seen:

@@ -103,32 +103,6 @@ def tests_url(name: str, config: dict[str, str] | None = None) -> str:
     return raw_url(config or load_config(), f"student/tests/{name}")
 
 
-def bound_names(source: str) -> set[str]:
-    """Names a cell binds at top level (assignments, ``def``, ``class``, imports, loop and ``with`` targets)."""
-    import ast
-
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return set()
-    names: set[str] = set()
-    todo = list(tree.body)
-    while todo:
-        node = todo.pop()
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            names.add(node.name)
-            continue
-        if isinstance(node, ast.Import | ast.ImportFrom):
-            names |= {(a.asname or a.name).split(".")[0] for a in node.names}
-            continue
-        if isinstance(node, ast.Lambda | ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp):
-            continue  # their own scope
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            names.add(node.id)
-        todo += list(ast.iter_child_nodes(node))
-    return names
-
-
 def self_check_data(nb: nbformat.NotebookNode) -> tuple[list[str], list[str], dict[str, list[str]]]:
     """For :class:`tools.selfcheck.SelfCheckGrader`: lesson-only names, lesson cell hashes, answers by question.
 
@@ -136,7 +110,7 @@ def self_check_data(nb: nbformat.NotebookNode) -> tuple[list[str], list[str], di
     set-up, imports, parameters and exercise cells: ``tools.grade.reduce_notebook``).
     """
     from tools.grade import _question_blocks, reduce_notebook
-    from tools.selfcheck import source_hash
+    from tools.selfcheck import bound_names, source_hash
 
     graded = {id(c) for c in reduce_notebook(nb).cells}
     lesson = [c for c in nb.cells[: exercises_index(nb)] if c.cell_type == "code" and id(c) not in graded]

@@ -64,7 +64,15 @@ else:
         tests_dir.mkdir(parents=True, exist_ok=True)
         for q in QUESTIONS:
             urllib.request.urlretrieve(f"{{TESTS_URL}}/{{q}}.py", tests_dir / f"{{q}}.py")
-    grader = otter.Notebook(NAME + ".ipynb", tests_dir=str(tests_dir))"""
+    # the file name is not needed (a renamed copy, "Copy of ...", still checks): otter reads it only for metadata
+    notebook = NAME + ".ipynb" if Path(NAME + ".ipynb").is_file() else None
+    grader = otter.Notebook(notebook, tests_dir=str(tests_dir))
+    try:  # the course's tools/ (in a clone): a check fails when an answer uses a name only the lesson defines
+        from tools.selfcheck import SelfCheckGrader
+    except ImportError:
+        print("tools/ not found: grader.check cannot tell whether an answer uses a lesson cell's names")
+    else:
+        grader = SelfCheckGrader(grader, {lesson_only!r}, {lesson_cells!r}, {answers!r}, globals())"""
 
 
 def question_names(nb: nbformat.NotebookNode) -> list[str]:
@@ -95,9 +103,42 @@ def tests_url(name: str, config: dict[str, str] | None = None) -> str:
     return raw_url(config or load_config(), f"student/tests/{name}")
 
 
-def init_cell_source(name: str, questions: list[str], url: str) -> str:
-    """Source of the otter set-up cell injected after the ``## Exercises`` heading."""
-    return INIT_TEMPLATE.format(name=name, questions=questions, url=url)
+def self_check_data(nb: nbformat.NotebookNode) -> tuple[list[str], list[str], dict[str, list[str]]]:
+    """For :class:`tools.selfcheck.SelfCheckGrader`: lesson-only names, lesson cell hashes, answers by question.
+
+    Lesson cells are the code cells before the ``## Exercises`` heading that the grader does not run (it runs
+    set-up, imports, parameters and exercise cells: ``tools.grade.reduce_notebook``).
+    """
+    from tools.grade import _question_blocks, reduce_notebook
+    from tools.selfcheck import bound_names, source_hash
+
+    graded = {id(c) for c in reduce_notebook(nb).cells}
+    lesson = [c for c in nb.cells[: exercises_index(nb)] if c.cell_type == "code" and id(c) not in graded]
+    graded_names = set().union(
+        *(bound_names(c.source) for c in nb.cells if id(c) in graded and c.cell_type == "code")
+    )
+    lesson_only = sorted(set().union(*(bound_names(c.source) for c in lesson)) - graded_names)
+    answers: dict[str, list[str]] = {}
+    for cell, question, in_tests in _question_blocks(nb):
+        if question is not None and not in_tests:
+            answers.setdefault(question, [])
+            answers[question] += sorted(bound_names(cell.source) - set(answers[question]))
+    return lesson_only, sorted({source_hash(c.source) for c in lesson}), answers
+
+
+def init_cell_source(
+    name: str, questions: list[str], url: str, nb: nbformat.NotebookNode | None = None
+) -> str:
+    """Source of the otter set-up cell injected after the ``## Exercises`` heading of master ``nb``."""
+    lesson_only, lesson_cells, answers = self_check_data(nb) if nb is not None else ([], [], {})
+    return INIT_TEMPLATE.format(
+        name=name,
+        questions=questions,
+        url=url,
+        lesson_only=lesson_only,
+        lesson_cells=lesson_cells,
+        answers=answers,
+    )
 
 
 def assignment_config(name: str) -> dict:
@@ -123,7 +164,7 @@ def prepare_master(nb: nbformat.NotebookNode, name: str, url: str) -> nbformat.N
     questions = question_names(nb)
     if not questions:
         raise ValueError(f"{name}: no '# BEGIN QUESTION' cells; write the exercises in otter assign format")
-    init = nbformat.v4.new_code_cell(init_cell_source(name, questions, url))
+    init = nbformat.v4.new_code_cell(init_cell_source(name, questions, url, nb))
     init.metadata["tags"] = [INIT_TAG]
     nb.cells.insert(exercises_index(nb) + 1, init)
     config = "# ASSIGNMENT CONFIG\n" + yaml.safe_dump(assignment_config(name), sort_keys=False)
@@ -202,7 +243,9 @@ def build_one(
         shutil.copy(zips[0], archive)
         # the record tools.grade checks: an archive changed after its build is refused
         record = archive.with_name(archive.name + ".sha256")
-        record.write_text(f"{hashlib.sha256(archive.read_bytes()).hexdigest()}  {archive.name}\n", encoding="utf-8")
+        record.write_text(
+            f"{hashlib.sha256(archive.read_bytes()).hexdigest()}  {archive.name}\n", encoding="utf-8"
+        )
         written += [archive, record]
     return written
 

@@ -393,13 +393,19 @@ def as_graded(model):
     Returns:
         The rebuilt model, as the grader's tests see it.
 
+    Inside the grader's sandbox, which has no ``tools.sandbox_wire``, the model is returned as it is: there the
+    grader itself sends whatever the submission returns.
+
     Raises:
         tools.sandbox_wire.NotPlainData: the model cannot cross; the message says why and what to build instead.
     """
     import socket
     import threading
 
-    from tools import sandbox_wire
+    try:
+        from tools import sandbox_wire
+    except ImportError:  # inside the grader's sandbox (only tools.experiments there): the grader sends it itself
+        return model
 
     sender, receiver = socket.socketpair()
     failure: list[BaseException] = []

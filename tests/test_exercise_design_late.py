@@ -443,3 +443,23 @@ def test_lazy_answers_score_at_most_the_public_share_when_graded(nb_id, tmp_path
         for question in questions:
             share = float(row[question]) / points[question]
             assert share <= grading.PUBLIC_SHARE + 1e-9, f"{nb_id} {question} lazy: {row[question]} of {points[question]}"
+
+
+def test_as_graded_makes_the_graders_round_trip():
+    """06 q5's public check and score_student_model: a Lambda is refused with the grader's message, a model built
+    with Keras slicing crosses with its architecture."""
+    import keras
+    import numpy as np
+
+    from tools.sandbox_wire import NotPlainData
+    from utils.forecast import as_graded
+
+    inputs = keras.Input((120, 3))
+    sliced = keras.Model(inputs, keras.layers.Add()([inputs[:, -1, :1], keras.layers.Dense(1)(inputs[:, 2::3, :][:, -1])]))
+    x = np.random.default_rng(0).normal(size=(2, 120, 3)).astype("float32")
+    received = as_graded(sliced)  # weights may be fresh ones (the grader trains it anyway): compare the architecture
+    assert [type(y).__name__ for y in received.layers] == [type(y).__name__ for y in sliced.layers]
+    assert tuple(received(x).shape) == (2, 1)
+    with_lambda = keras.Model(inputs, keras.layers.Lambda(lambda w: w[:, -1, :1])(inputs))
+    with pytest.raises(NotPlainData, match="Lambda"):
+        as_graded(with_lambda)

@@ -380,6 +380,58 @@ def reference_gru(n_features: int, sequence_length: int = 120):
     return model
 
 
+def as_graded(model):
+    """``model`` as the grader receives it from a submission: sent and read back through :mod:`tools.sandbox_wire`.
+
+    The grader rebuilds a submitted model from its Keras configuration, from built-in Keras classes only, never
+    from code (a ``keras.layers.Lambda`` or a layer class of one's own is refused). Calling this on a model in the
+    notebook makes the same round trip, so a model the grader would refuse fails here, with the grader's reason.
+
+    Args:
+        model: a Keras model (or layer).
+
+    Returns:
+        The rebuilt model, as the grader's tests see it.
+
+    Inside the grader's sandbox, which has no ``tools.sandbox_wire``, the model is returned as it is: there the
+    grader itself sends whatever the submission returns.
+
+    Raises:
+        tools.sandbox_wire.NotPlainData: the model cannot cross; the message says why and what to build instead.
+    """
+    import socket
+    import threading
+
+    try:
+        from tools import sandbox_wire
+    except ImportError:  # inside the grader's sandbox (only tools.experiments there): the grader sends it itself
+        return model
+
+    sender, receiver = socket.socketpair()
+    failure: list[BaseException] = []
+
+    def send() -> None:
+        try:
+            sandbox_wire.send(sender, model)
+        except BaseException as error:  # noqa: BLE001 - re-raised below, in the caller's thread
+            failure.append(error)
+        finally:
+            sender.close()
+
+    thread = threading.Thread(target=send, daemon=True)
+    thread.start()
+    try:
+        received = None if failure else sandbox_wire.recv(receiver)
+    except sandbox_wire.WireError:
+        received = None
+    finally:
+        thread.join()
+        receiver.close()
+    if failure:
+        raise failure[0]
+    return received
+
+
 def score_student_model(
     build_model,
     weather: pd.DataFrame,
@@ -418,6 +470,8 @@ def score_student_model(
     Raises:
         ValueError: ``build_model`` does not return a Keras model, the model has more than ``max_params``
             parameters, or its output is not one number per window.
+        tools.sandbox_wire.NotPlainData: the model cannot reach the grader (a ``Lambda``, a layer class of one's
+            own): the same refusal, and message, as the grader's; see :func:`as_graded`.
     """
     import keras
 
@@ -448,6 +502,9 @@ def score_student_model(
         model = build(features.shape[1])
         if not isinstance(model, keras.Model):
             raise ValueError(f"build_my_model must return a keras.Model, got {type(model).__name__}")
+        if build is build_model:
+            # the grader's round trip: a model it would refuse fails here, with its reason
+            model = as_graded(model)
         if model.count_params() > limits["max_params"]:
             raise ValueError(
                 f"the model has {model.count_params():,} parameters, more than {int(limits['max_params']):,}; "

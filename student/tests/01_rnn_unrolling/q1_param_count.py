@@ -2,4 +2,11 @@ OK_FORMAT = True
 
 test = {   'name': 'q1_param_count',
     'points': 1,
-    'suites': [{'cases': [{'code': '>>> assert param_count(1, 1) == 3\n', 'hidden': False, 'locked': False}], 'scored': True, 'setup': '', 'teardown': '', 'type': 'doctest'}]}
+    'suites': [   {   'cases': [   {   'code': ">>> assert param_count(3, 2) == 12, f'param_count(3, 2): expected 12 (W_x, w_h and b of a 3-unit diagonal RNN on 2 features), got {param_count(3, "
+                                               "2)}'\n",
+                                       'hidden': False,
+                                       'locked': False}],
+                      'scored': True,
+                      'setup': '',
+                      'teardown': '',
+                      'type': 'doctest'}]}

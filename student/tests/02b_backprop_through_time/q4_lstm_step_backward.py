@@ -2,11 +2,15 @@ OK_FORMAT = True
 
 test = {   'name': 'q4_lstm_step_backward',
     'points': 4,
-    'suites': [   {   'cases': [   {   'code': '>>> _w = [np.zeros((2, 4)), np.zeros((1, 4)), np.zeros(4)]\n'
-                                               '>>> _h, _c, _cache = lstm_step_forward(np.ones((1, 2)), np.zeros((1, 1)), np.ones((1, 1)), *_w)\n'
-                                               '>>> _grads = lstm_step_backward(np.zeros((1, 1)), np.ones((1, 1)), _cache)\n'
-                                               '>>> assert [np.shape(g) for g in _grads] == [(1, 2), (1, 1), (1, 1), (2, 4), (1, 4), (4,)]\n'
-                                               '>>> np.testing.assert_allclose(_grads[2], [[0.5]])\n',
+    'suites': [   {   'cases': [   {   'code': '>>> _w = [np.array([[0.5, -0.5, 1.0], [0.25, 1.0, -0.5]]), np.array([[0.5, 0.25, -0.25]]), np.array([1.0, 0.0, 0.5])]\n'
+                                               '>>> _h, _c, _cache = cifg_step_forward(np.array([[1.0, -1.0]]), np.array([[0.5]]), np.array([[2.0]]), *_w)\n'
+                                               '>>> _grads = cifg_step_backward(np.array([[1.0]]), np.array([[0.5]]), _cache)\n'
+                                               '>>> _shapes = [np.shape(g) for g in _grads]\n'
+                                               ">>> assert _shapes == [(1, 2), (1, 1), (1, 1), (2, 3), (1, 3), (3,)], f'expected shapes [(1, 2), (1, 1), (1, 1), (2, 3), (1, 3), (3,)], got "
+                                               "{_shapes}'\n"
+                                               ">>> assert np.allclose(_grads[2], [[0.542885]], atol=1e-06), f'dc_prev: expected [[0.542885]] (dc plus the path through h), got {_grads[2]}'\n"
+                                               ">>> assert np.allclose(_grads[5], [0.285207, 0.027365, 0.103809], atol=1e-06), f'dbias (f, c, o blocks): expected [0.285207, 0.027365, 0.103809], got "
+                                               "{_grads[5]}'\n",
                                        'hidden': False,
                                        'locked': False,
                                        'points': 0.5}],

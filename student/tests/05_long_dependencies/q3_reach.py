@@ -2,7 +2,12 @@ OK_FORMAT = True
 
 test = {   'name': 'q3_reach',
     'points': 1,
-    'suites': [   {   'cases': [{'code': '>>> assert reach({10: [True, True, False], 50: [False, False, True]}) == 10\n', 'hidden': False, 'locked': False}],
+    'suites': [   {   'cases': [   {   'code': '>>> _runs = {50: [True, False, False], 10: [True, True, True], 20: [True, True, False]}\n'
+                                               '>>> for _share, _want in [(0.5, 20), (2 / 3, 20), (0.9, 10), (1.0, 10)]:\n'
+                                               '...     _got = reach(_runs, _share)\n'
+                                               "...     assert _got == _want, f'reach(runs, min_share={_share:.3g}): expected {_want}, got {_got} (T in order: {sorted(_runs)})'\n",
+                                       'hidden': False,
+                                       'locked': False}],
                       'scored': True,
                       'setup': '',
                       'teardown': '',

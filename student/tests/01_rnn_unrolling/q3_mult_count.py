@@ -1,8 +1,9 @@
 OK_FORMAT = True
 
-test = {   'name': 'q4_clip_global_norm',
+test = {   'name': 'q3_mult_count',
     'points': 1,
-    'suites': [   {   'cases': [   {   'code': '>>> _clipped = clip_global_norm([np.array([3.0]), np.array([4.0])], 1.0)\n>>> np.testing.assert_allclose(np.concatenate(_clipped), [0.6, 0.8])\n',
+    'suites': [   {   'cases': [   {   'code': ">>> assert mult_count(2, 3, 4, 5) == 270, f'mult_count(2, 3, 4, 5): expected 270 (3 steps of (2, 4)·(4, 5) and (2, 5)·(5, 5)), got {mult_count(2, 3, "
+                                               "4, 5)}'\n",
                                        'hidden': False,
                                        'locked': False}],
                       'scored': True,

@@ -85,10 +85,12 @@ def bwrap_command(data_dir: Path | None, memory_mb: int) -> list[str]:
             command += ["--symlink", os.readlink(path), str(path)]
         elif path.is_dir():
             command += ["--ro-bind", str(path), str(path)]
-    for path in _python_mounts():
-        command += ["--ro-bind", str(path), str(path)]
+    # private folders first: bwrap applies its mounts in order and a later one covers an earlier one, so a
+    # Python installation, virtual environment or course under /tmp or /home must be bound after these
     command += ["--proc", "/proc", "--dev", "/dev"]
     command += ["--size", str(TMPFS_BYTES), "--tmpfs", "/tmp", "--size", str(TMPFS_BYTES), "--tmpfs", "/home"]
+    for path in _python_mounts():
+        command += ["--ro-bind", str(path), str(path)]
     command += ["--ro-bind", str(ROOT / "utils"), "/course/utils"]
     for name in ("__init__.py", "experiments.py"):  # notebook 05 imports tools.experiments; nothing else of tools/
         command += ["--ro-bind", str(ROOT / "tools" / name), f"/course/tools/{name}"]

@@ -149,7 +149,7 @@ def test_grading_works_for_an_unprivileged_user_with_the_course_in_its_home():
     try:
         home = Path(pwd.getpwnam(user).pw_dir)
         assert str(home).startswith("/home/"), home
-        run_as = ["runuser", "-u", user, "--"]
+        run_as = [shutil.which("runuser"), "-u", user, "--"]
         userns = Path("/proc/sys/kernel/unprivileged_userns_clone")
         probe = subprocess.run(
             [*run_as, sandbox.bwrap_path(), "--unshare-all", "--ro-bind", "/", "/", "/bin/true"],

@@ -318,3 +318,19 @@ def test_files_only_root_may_read_are_empty_in_the_sandbox():
     assert got in ("", "PermissionError"), got[:20]
     if world_readable is not None:
         assert world_readable == Path("/etc/hostname").read_bytes().decode("latin-1")
+
+
+@pytest.mark.skipif(sandbox_limits.mechanism() is not sandbox_limits.CgroupV1, reason="cgroup v1 as root only")
+def test_cgroups_left_by_a_killed_grader_are_swept_and_live_ones_kept():
+    parent = sandbox_limits._own_v1_dir("pids") or sandbox_limits._own_v1_dir("memory")
+    stale, fresh = parent / "rnn-sandbox-stale-test", parent / "rnn-sandbox-fresh-test"
+    stale.mkdir()
+    fresh.mkdir()
+    try:
+        os.utime(stale, (time.time() - 3600, time.time() - 3600))
+        sandbox_limits.sweep()
+        assert not stale.exists() and fresh.exists()
+    finally:
+        for folder in (stale, fresh):
+            if folder.exists():
+                folder.rmdir()

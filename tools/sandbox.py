@@ -232,6 +232,7 @@ def check_bwrap() -> None:
             f"{result.stderr.strip()[-400:]}. Run `make install` in the course folder, or grade with the "
             "course's .venv/bin/python."
         )
+    sandbox_limits.sweep()
     line = sandbox_limits.notice()
     if line and not _noticed:
         _noticed.append(line)

@@ -296,6 +296,27 @@ def start(limits: Limits) -> CgroupV1 | SystemdScope | Rlimits:
         return Rlimits(limits)
 
 
+def sweep(older_than: float = 60.0) -> int:
+    """Remove sandbox cgroups left behind by a grader that was killed (empty, created over a minute ago).
+
+    A cgroup that still has a process cannot be removed (``rmdir`` refuses), and a new sandbox joins its cgroup
+    within milliseconds of creating it, so a live sandbox is never touched. Returns how many were removed.
+    """
+    if mechanism() is not CgroupV1:
+        return 0
+    removed = 0
+    for controller in ("memory", "pids", "cpu"):
+        parent = _own_v1_dir(controller)
+        for folder in parent.glob("rnn-sandbox-*") if parent else []:
+            try:
+                if time.time() - folder.stat().st_mtime > older_than:
+                    folder.rmdir()
+                    removed += 1
+            except OSError:
+                pass
+    return removed
+
+
 def notice() -> str | None:
     """One line for the TA when the sandbox's memory and CPU are not limited as a whole here; else None."""
     if mechanism() is not Rlimits:

@@ -11,8 +11,9 @@ Which mechanism holds depends on the machine; :func:`mechanism` picks the first 
 - ``systemd scope`` (cgroup v2 under systemd: ``systemd-run --scope`` as root, ``systemd-run --user --scope`` as
   an ordinary user, when the probe succeeds): ``MemoryMax``, ``MemorySwapMax=0``, ``TasksMax``, ``CPUQuota``.
 - ``rlimits`` (neither): each process's address space (``RLIMIT_AS`` = ``--memory``), and the number of tasks
-  in the sandbox (``RLIMIT_NPROC``, set inside its user namespace, where it counts only the sandbox's tasks). No
-  total over the sandbox's processes, no CPU share: :func:`notice` says so once per batch.
+  in the sandbox (``RLIMIT_NPROC``, set inside its user namespace, where it counts only the sandbox's tasks; the
+  kernel does not apply it to root). No total over the sandbox's processes, no CPU share: :func:`notice` says so
+  once per batch.
 
 In every case ``/dev/shm`` and ``/tmp`` are size-limited tmpfs (``tools.sandbox``) and a file is at most
 ``RLIMIT_FSIZE``.
@@ -321,9 +322,10 @@ def notice() -> str | None:
     """One line for the TA when the sandbox's memory and CPU are not limited as a whole here; else None."""
     if mechanism() is not Rlimits:
         return None
+    tasks = "are not capped (root is exempt from RLIMIT_NPROC)" if os.geteuid() == 0 else "are capped"
     return (
         "note: no cgroup for the sandboxes here (grading as root uses cgroup v1; a user needs a systemd user "
         "session for `systemd-run --user --scope`): --memory limits each process's address space, not a "
-        "submission's processes together, the tasks per submission are capped, and a submission's CPU share is "
-        "not; grade with --jobs 1 if a submission may start many processes"
+        f"submission's processes together; a submission's tasks {tasks}; its CPU share is not limited. "
+        "Grade with --jobs 1 if a submission may start many processes"
     )

@@ -9,8 +9,8 @@
 - a private, size-limited ``/tmp`` and working folder (tmpfs: gone with the sandbox);
 - no network, its own PID, IPC, UTS and user namespaces (uid ``nobody``), no capabilities, a new session;
 - a private, size-limited ``/dev/shm``;
-- every file and folder of the bound system that is not world-readable (``/etc/shadow``...) replaced by an empty
-  one: as root the grader maps the sandbox's user to root outside, which could otherwise read them;
+- every file and folder under ``/etc`` and ``/usr`` that is not world-readable (``/etc/shadow``...) replaced by
+  an empty one: as root the grader maps the sandbox's user to root outside, which could otherwise read them;
 - limits on the sandbox as a whole (:mod:`tools.sandbox_limits`: memory with children and tmpfs, tasks, CPU, by
   cgroup where the machine allows), an address-space limit per process (``RLIMIT_AS``) and a file-size limit.
 
@@ -56,7 +56,8 @@ INSTALL_HINT = (
 TMPFS_BYTES = 512 * 1024 * 1024
 SHM_BYTES = 64 * 1024 * 1024
 # run inside the sandbox before the agent: cap its tasks (threads included). Set here, in the sandbox's own user
-# namespace, RLIMIT_NPROC counts the sandbox's tasks only (the TA's other processes do not count)
+# namespace, RLIMIT_NPROC counts the sandbox's tasks only (the TA's other processes do not count); the kernel
+# exempts root from it, so as root the cgroup's pids.max holds instead (tools.sandbox_limits)
 LAUNCH = (
     "import os, resource, sys; n = int(sys.argv[1]); resource.setrlimit(resource.RLIMIT_NPROC, (n, n)); "
     "os.execv(sys.argv[2], sys.argv[2:])"

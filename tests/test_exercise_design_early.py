@@ -595,3 +595,24 @@ def test_02b_lazy_answers_through_the_real_grader(tmp_path):
         print(name, {q: row[q] for q in points}, row["total"], row["status"][:200])
         for question, full in points.items():
             assert float(row[question]) <= LAZY_LIMIT * full + 1e-9, (name, question, row)
+
+
+def test_set_up_cell_explains_a_failed_download_and_a_missing_tools_folder(tmp_path, monkeypatch, capsys):
+    """The otter set-up cell: no local tests and no network gives one sentence; no tools/ says what it costs."""
+    import sys
+
+    from tools import student
+
+    stem = "01_rnn_unrolling"
+    nb = support.master(stem)
+    questions = student.question_names(nb)
+    init = student.init_cell_source(stem, questions, "http://127.0.0.1:9/none", nb)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("RNN_COURSE_TESTS_URL", raising=False)
+    with pytest.raises(RuntimeError, match=r"could not download the public tests from http://127\.0\.0\.1:9/none"):
+        exec(compile(init, "<init>", "exec"), {"ROOT": tmp_path})
+    for q in questions:  # now the tests are next to the notebook, and tools/ cannot be imported
+        (tmp_path / "tests" / stem / f"{q}.py").write_text("OK_FORMAT = False\ntest = {'name': '" + q + "'}\n")
+    monkeypatch.setitem(sys.modules, "tools.selfcheck", None)
+    exec(compile(init, "<init>", "exec"), {"ROOT": tmp_path})
+    assert "may pass here and score 0 in grading" in capsys.readouterr().out

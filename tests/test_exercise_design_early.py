@@ -116,8 +116,16 @@ LAZY = {
             "GIVEN\n"
             + src("""
                 def relu_step_backward(dh, cache):
-                    x_t, h_prev, W_x, W_h, h = cache
-                    return tuple(cells.rnn_step_backward(dh, x_t, h_prev, h, W_x, W_h))
+                    x_t, h_prev, W_x, W_h, a = cache
+                    return tuple(cells.rnn_step_backward(dh, x_t, h_prev, np.maximum(0, a), W_x, W_h))
+            """),
+            "GIVEN\n"
+            + src("""
+                def relu_step_backward(dh, cache):  # the plain ReLU cell's pass: the direct path is missing
+                    x_t, h_prev, W_x, W_h, a = cache
+                    seq = cells.RNNCache(x_t[:, None], h_prev, np.maximum(0, a)[:, None], W_x, W_h, np.zeros(len(a.T)))
+                    g = cells.rnn_backward_variant((dh * (a > 0))[:, None], seq, tanh_prime=False)
+                    return g.dx[:, 0], g.dh0, g.dkernel, g.drecurrent_kernel, g.dbias
             """),
         ],
         "q2_gradient_check": [
@@ -209,15 +217,6 @@ FORBIDDEN_ONLY = {
             def adaptive_clip(grads, weights, clip, eps=1e-3):
                 return [tf.clip_by_norm(tf.constant(g, tf.float64), clip * max(np.linalg.norm(w), eps)).numpy()
                         for g, w in zip(grads, weights)]
-        """)),
-    },
-    "02b_backprop_through_time": {
-        "q1_relu_step_backward": (1.0, "rnn_backward_variant", "GIVEN\n" + src("""
-            def relu_step_backward(dh, cache):
-                x_t, h_prev, W_x, W_h, h = cache
-                seq = cells.RNNCache(x_t[:, None], h_prev, h[:, None], W_x, W_h, np.zeros(W_h.shape[1]))
-                g = cells.rnn_backward_variant((dh * (h > 0))[:, None], seq, tanh_prime=False)
-                return g.dx[:, 0], g.dh0, g.dkernel, g.drecurrent_kernel, g.dbias
         """)),
     },
     "03_lstm_gates": {
@@ -325,17 +324,20 @@ MISTAKES = {
     "02b_backprop_through_time": {
         "q1_relu_step_backward": {
             "da @ W_h without the transpose": "GIVEN\ndef relu_step_backward(dh, cache):\n"
-            "    x_t, h_prev, W_x, W_h, h = cache\n    da = dh * (h > 0)\n"
-            "    return da @ W_x.T, da @ W_h, x_t.T @ da, h_prev.T @ da, da.sum(axis=0)\n",
-            "tanh' instead of ReLU'": "GIVEN\ndef relu_step_backward(dh, cache):\n"
-            "    x_t, h_prev, W_x, W_h, h = cache\n    da = dh * (1 - h**2)\n"
+            "    x_t, h_prev, W_x, W_h, a = cache\n    da = dh * (a > 0)\n"
+            "    return da @ W_x.T, dh + da @ W_h, x_t.T @ da, h_prev.T @ da, da.sum(axis=0)\n",
+            "direct path forgotten (the plain ReLU cell)": "GIVEN\ndef relu_step_backward(dh, cache):\n"
+            "    x_t, h_prev, W_x, W_h, a = cache\n    da = dh * (a > 0)\n"
             "    return da @ W_x.T, da @ W_h.T, x_t.T @ da, h_prev.T @ da, da.sum(axis=0)\n",
-            "dW_h from x_t": "GIVEN\ndef relu_step_backward(dh, cache):\n"
-            "    x_t, h_prev, W_x, W_h, h = cache\n    da = dh * (h > 0)\n"
-            "    return da @ W_x.T, da @ W_h.T, x_t.T @ da, h.T @ da, da.sum(axis=0)\n",
+            "tanh' instead of ReLU'": "GIVEN\ndef relu_step_backward(dh, cache):\n"
+            "    x_t, h_prev, W_x, W_h, a = cache\n    da = dh * (1 - np.tanh(a) ** 2)\n"
+            "    return da @ W_x.T, dh + da @ W_h.T, x_t.T @ da, h_prev.T @ da, da.sum(axis=0)\n",
+            "dW_h from h_t instead of h_prev": "GIVEN\ndef relu_step_backward(dh, cache):\n"
+            "    x_t, h_prev, W_x, W_h, a = cache\n    da = dh * (a > 0)\n"
+            "    return da @ W_x.T, dh + da @ W_h.T, x_t.T @ da, (h_prev + np.maximum(0, a)).T @ da, da.sum(axis=0)\n",
             "db not summed over the batch": "GIVEN\ndef relu_step_backward(dh, cache):\n"
-            "    x_t, h_prev, W_x, W_h, h = cache\n    da = dh * (h > 0)\n"
-            "    return da @ W_x.T, da @ W_h.T, x_t.T @ da, h_prev.T @ da, da\n",
+            "    x_t, h_prev, W_x, W_h, a = cache\n    da = dh * (a > 0)\n"
+            "    return da @ W_x.T, dh + da @ W_h.T, x_t.T @ da, h_prev.T @ da, da\n",
         },
         "q2_gradient_check": {
             "returns 0 (checks nothing)": "def gradient_check(forward, backward, params, seed=0, eps=1e-6):\n"

@@ -172,7 +172,15 @@ LAZY = {
                 def nog_lstm_params(units, features):
                     return cells.gru_param_count(units, features)  # reset_after=True: a second bias row
 
-                nog_over_lstm = cells.gru_param_count(2, 3) / cells.lstm_param_count(2, 3)
+                nog_over_lstm = cells.gru_param_count(100, 20) / cells.lstm_param_count(100, 20)
+            """),
+            src("""
+                def nog_lstm_params(units, features):  # three blocks with one bias each, no peepholes
+                    m = keras.layers.GRU(units, reset_after=False)
+                    m.build((None, None, features))
+                    return m.count_params()
+
+                nog_over_lstm = 0.75
             """),
             src("""
                 nog_lstm_params = cells.lstm_param_count
@@ -191,9 +199,9 @@ LAZY = {
 }
 
 # --- answers the statement forbids but the cases cannot refuse: a library call that does the question's core step
-# once the student has the question's own quantities (the limit of 02 q4, the ReLU factor of 02b q1, the sum loss
-# of 02 q3, the block count of 03 q2). Their measured score is pinned here so a change to the cases shows; a TA
-# reading the answer applies the statement.
+# once the student has the question's own quantities (the clip bound of 01 q4, the sum loss of 02 q3, the limit of
+# 02 q4), and no natural variation of the question escapes it. Their measured score is pinned here so a change to
+# the cases shows, and the exercise text must name them; a TA reading the answer applies the statement.
 FORBIDDEN_ONLY = {
     "01_rnn_unrolling": {
         "q4_memory": (1.0, "custom activation", src("""
@@ -217,16 +225,6 @@ FORBIDDEN_ONLY = {
             def adaptive_clip(grads, weights, clip, eps=1e-3):
                 return [tf.clip_by_norm(tf.constant(g, tf.float64), clip * max(np.linalg.norm(w), eps)).numpy()
                         for g, w in zip(grads, weights)]
-        """)),
-    },
-    "03_lstm_gates": {
-        "q2_nog_lstm_params": (1.0, "`GRU`", src("""
-            def nog_lstm_params(units, features):
-                m = keras.layers.GRU(units, reset_after=False)
-                m.build((None, None, features))
-                return m.count_params()
-
-            nog_over_lstm = 0.75
         """)),
     },
 }
@@ -377,10 +375,15 @@ MISTAKES = {
             "    s = lambda v: 1 / (1 + np.exp(-v))\n    c = s(zf) * c_prev + s(zi) * np.tanh(zc)\n    return c, c\n",
         },
         "q2_nog_lstm_params": {
-            "biases forgotten": "def nog_lstm_params(units, features):\n    return 3 * units * (units + features)\n\n\n"
-            "nog_over_lstm = 0.75\n",
-            "four blocks": "def nog_lstm_params(units, features):\n    return 4 * (units * (units + features) + units)\n\n\n"
-            "nog_over_lstm = 0.75\n",
+            "biases forgotten": "def nog_lstm_params(units, features):\n    return 3 * units * (units + features) + 2 * units\n",
+            "four blocks": "def nog_lstm_params(units, features):\n"
+            "    return 4 * (units * (units + features) + units) + 2 * units\n",
+            "peepholes forgotten": "def nog_lstm_params(units, features):\n"
+            "    return 3 * (units * (units + features) + units)\n",
+            "peepholes as full matrices": "def nog_lstm_params(units, features):\n"
+            "    return 3 * (units * (units + features) + units) + 2 * units * units\n",
+            "three peepholes (o's kept)": "def nog_lstm_params(units, features):\n"
+            "    return 3 * (units * (units + features) + units) + 3 * units\n",
         },
         "q3_stuck_forget_gate": {
             "write scaled by 1 - f": "def cell_states(c0, writes, f):\n    out, c = [], c0\n    for w in writes:\n"

@@ -483,9 +483,9 @@ def _decode_keras(config, weights: list[np.ndarray], sandbox_side: bool = False)
 
     if type(config) is not dict:
         raise NotPlainData("a Keras object must cross as its config (a dict)")
-    has_model = check_keras_config(config)
     compile_config = config.get("compile_config")
-    plain = _without(config, "compile_config")  # nested models' compile configs too
+    plain = _without(config, "compile_config")  # nested models' compile configs too: checked apart, or dropped
+    has_model = check_keras_config(plain)
     fresh = has_model and not sandbox_side  # the trusted side rebuilds a model as architecture only
     arguments = compile_arguments(compile_config) if has_model and compile_config is not None else {}
     try:

@@ -220,8 +220,8 @@ def test_a_gradient_check_that_tells_partials_apart_scores_no_hidden_case(tmp_pa
     solved = student.solved(nbformat.read(master, as_version=4), nbformat.read(student_dir / f"{name}.ipynb", as_version=4))
     nbformat.write(solved, tmp_path / "honest.ipynb")
     hostile = nbformat.from_dict(solved)
-    hostile.cells.append(nbformat.v4.new_code_cell(inspect.getsource(_hostile_gradient_check).replace(
-        "_hostile_gradient_check", "gradient_check")))  # fmt: skip
+    attack = "import functools\n\n\n" + inspect.getsource(_hostile_gradient_check)
+    hostile.cells.append(nbformat.v4.new_code_cell(attack.replace("_hostile_gradient_check", "gradient_check")))
     nbformat.write(hostile, tmp_path / "hostile.ipynb")
     started = time.monotonic()
     rows = grade(tmp_path, dist, name, [tmp_path / "honest.ipynb", tmp_path / "hostile.ipynb"])

@@ -12,26 +12,35 @@ How a submission is graded (the trust model is in README.md, "For teaching assis
    cells and its exercise cells (not the lesson, which trains models; not ``grader.check`` or the otter set-up
    cell). It sees the system, Python and ``utils/`` read-only, the data folder read-only, a private ``/tmp``; no
    network, no other submission, no master, no autograder archive, no hidden test, no CSV.
-2. A **trusted worker** process, warm across submissions, runs the *master's* set-up, imports and parameters cells
-   and the exercise cells outside any question, then each question's public and hidden cases from the autograder
-   archive (otter's OK format, run by otter's own doctest runner) on a fresh copy of that namespace. The names the
-   master's answer cells define (``param_count``, ``my_result``...) are the only names taken from the submission:
-   a function becomes a proxy that calls it in the sandbox, a variable is its value; both cross as plain data
-   only (:mod:`tools.sandbox_wire`: JSON and ``.npz`` without pickle). So nothing the submission does inside its
-   interpreter (patching numpy, otter or ``assert``, equality objects, forged files) reaches a verdict.
+2. A **trusted worker** process (one per job) runs the *master's* set-up, imports and parameters cells and the
+   exercise cells outside any question, and loads the tests, once. It never runs a test itself: for each
+   submission it forks a child that runs each question's public and hidden cases from the autograder archive
+   (otter's OK format, run by otter's own doctest runner) on a fresh copy of that namespace, sends the row back
+   and exits, so nothing a submission's tests change (Keras's config, a module's globals) reaches the next
+   submission. The names the master's answer cells define (``param_count``, ``my_result``...) are the only names
+   taken from the submission: a function becomes a proxy that calls it in the sandbox, a variable is its value;
+   both cross as plain data only (:mod:`tools.sandbox_wire`: JSON and ``.npz`` without pickle). So nothing the
+   submission does inside its interpreter (patching numpy, otter or ``assert``, equality objects, forged files)
+   reaches a verdict.
 3. A question scores ``points x (0.1 x share of public cases passed + 0.9 x share of hidden cases passed)``
    (all cases alike when a question has only one kind), capped at its points; a total above ``possible`` is a
    hard error. Public cases are the students' self-check; hidden cases decide the grade.
-4. At ``--timeout`` the sandbox and every process in it are killed; the worker is killed too if its own test code
-   overruns by more than :data:`GRACE` seconds. A batch of N ends within about N x (timeout + GRACE) / jobs plus
-   the workers' start. Temporary files live in one folder removed at the end.
+4. At ``--timeout`` the sandbox and every process in it are killed; the forked child is killed too if its own
+   test code overruns by more than :data:`GRACE` seconds. A submission that timed out while other submissions
+   were graded next to it (``--jobs`` above 1: a neighbour may have taken its CPU) is graded again alone after
+   the batch, with no other sandbox running, before a timeout is written; if it then finishes, its status says
+   so. A batch of N with T timeouts ends within about (N / jobs + T) x (timeout + GRACE) plus the workers'
+   start. Temporary files live in one folder removed at the end.
 
 The autograder archive (``dist/autograder/NN_name.zip``, built by ``python -m tools.student``, rebuilt here when
 missing or older than the master) has its sha256 recorded next to it at build time (``.zip.sha256``); grading
 refuses an archive that does not match. The CSV is written by this process after every sandbox is gone: one row
 per submission, ``file``, one column per question, ``total``, ``possible`` and ``status``: ``ok``; ``timeout``;
-or ``error: <reason>`` (a cell raised, a value could not cross, the notebook is unreadable). One bad submission
-never stops the batch.
+or ``error: <reason>`` (a cell raised, a question whose answer raised, named with its exception as in
+``q2: NameError: name 'x' is not defined``, a value could not cross, the notebook is unreadable). One bad
+submission never stops the batch. Every control character in a file name or a status is escaped (``\\n``,
+``\\x1b``) in the CSV and on the terminal, text fields are quoted, and one that would start a spreadsheet formula
+(``= + - @``) is prefixed with ``'``: one physical line per row, nothing a terminal or a spreadsheet acts on.
 
 Without bwrap grading refuses to start, unless ``--unsafe-no-sandbox`` is given: then the submissions run as you,
 unisolated (same protocol), and every row's status says so.
@@ -71,7 +80,11 @@ PUBLIC_SHARE = 0.1
 GRACE = 15
 #: seconds a worker may take to start (import TensorFlow, run the master's set-up cells)
 WORKER_START = 600
+#: seconds the grader waits past timeout + GRACE for a worker that should have killed its overrunning child itself
+WORKER_SLACK = 10
 UNSAFE_MARK = " [unsafe: no sandbox]"
+#: in the status of a submission that timed out next to other submissions and finished when graded alone
+REGRADED = "re-graded alone"
 MAX_SUBMISSION_BYTES = 64 * 1024 * 1024
 
 
@@ -237,18 +250,27 @@ def question_score(points: float, cases: list[tuple[bool, bool]]) -> float:
 class StudentFunction:
     """A student's function as the tests see it: calling it runs it in the sandbox and returns plain data."""
 
-    __slots__ = ("_sandbox", "_name", "_notes")
+    __slots__ = ("_sandbox", "_name", "_notes", "_raised")
 
-    def __init__(self, sandbox, name: str, notes: list[str]):
+    def __init__(self, sandbox, name: str, notes: list[str], raised: list[tuple[str, str]] | None = None):
         self._sandbox, self._name, self._notes = sandbox, name, notes
+        self._raised = [] if raised is None else raised
 
     def __call__(self, *args, **kwargs):
-        from tools.sandbox import Refused
+        from tools.sandbox import Refused, SandboxGone, StudentError
 
         try:
             return self._sandbox.call(self._name, args, kwargs)
         except Refused as error:
             self._notes.append(str(error))
+            raise
+        except SandboxGone:
+            raise
+        except StudentError as error:  # its message is already "<student's exception type>: <message>"
+            self._raised.append(("StudentError", str(error)))
+            raise
+        except Exception as error:  # a built-in exception the student's function raised, rebuilt here
+            self._raised.append((type(error).__name__, f"{type(error).__name__}: {error}"))
             raise
 
     def __repr__(self) -> str:
@@ -284,13 +306,15 @@ def _worker_grade(job: dict, env: dict) -> dict:
         return {**row, "status": status}
     except Exception as error:  # a value that could not cross, a malformed answer
         return {**row, "status": f"error: {type(error).__name__}: {str(error)[:300]}"}
+    raised: list[tuple[str, str]] = []  # what the student's functions raised, while the current question runs
+    answers_raised: dict[str, list[str]] = {}
     with sandbox:
         namespace = dict(env["base"])
         for name in names:
             info = sandbox.names.get(name)
             kind = info.get("kind") if type(info) is dict else None
             if kind == "function":
-                namespace[name] = StudentFunction(sandbox, name, notes)
+                namespace[name] = StudentFunction(sandbox, name, notes, raised)
             elif kind == "value":
                 namespace[name] = info.get("value")
             elif kind == "refused":
@@ -298,12 +322,17 @@ def _worker_grade(job: dict, env: dict) -> dict:
         _reseed()
         for question in questions:
             test = OKTestFile.from_spec(env["tests"][question])
+            raised.clear()
             try:
                 test.run(namespace)
-                cases = [(r.test_case.hidden, bool(r.passed)) for r in test.test_case_results]
+                results = test.test_case_results
+                cases = [(r.test_case.hidden, bool(r.passed)) for r in results]
             except Exception as error:  # noqa: BLE001 - a test runner failure costs the question, not the batch
                 notes.append(f"{question}: {type(error).__name__}: {str(error)[:200]}")
-                cases = []
+                results, cases = [], []
+            found = raised_in_failures(results, raised)
+            if found:
+                answers_raised[question] = found
             row[question] = question_score(points[question], cases)
         timed_out = sandbox.timed_out or time.monotonic() > deadline
     errors = [
@@ -313,11 +342,70 @@ def _worker_grade(job: dict, env: dict) -> dict:
     ]
     if timed_out:
         row["status"] = "timeout"
-    elif errors or notes:
-        row["status"] = "error: " + "; ".join(errors + notes)[:300]
     else:
-        row["status"] = "ok"
+        row["status"] = compose_status(errors, answers_raised, notes)
     return row
+
+
+#: the longest status written to the CSV; longer ones are summarised (every question that raised stays named)
+MAX_STATUS = 600
+#: the longest single message (one cell's error, one question's exception, one note) in a status
+MAX_ITEM = 160
+
+
+def raised_in_failures(results, raised: list[tuple[str, str]]) -> list[str]:
+    """The exceptions the student's functions raised that made a case of this question fail, without repeats.
+
+    A case failed by an exception when otter's message for it (the doctest runner's report) holds an
+    ``Exception raised:`` block; the exception is the student's when its class name (a built-in, or
+    ``StudentError`` for any other class, see :meth:`tools.sandbox.Sandbox.call`) appears in that block, so an
+    exception a test expects and catches is not reported, and a test that fails on a wrong value is not either.
+    """
+    if not raised:
+        return []
+    failed = [str(getattr(r, "message", "")) for r in results if not r.passed]
+    blocks = [m.split("Exception raised:", 1)[1] for m in failed if "Exception raised:" in m]
+    found: list[str] = []
+    for kind, text in raised:
+        if any(kind in block for block in blocks) and text not in found:
+            found.append(text)
+    return found
+
+
+def _shorten(text: str, limit: int = MAX_ITEM) -> str:
+    """``text`` on one line (controls escaped), cut to ``limit`` characters."""
+    text = escape_controls(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def compose_status(errors: list[str], answers_raised: dict[str, list[str]], notes: list[str]) -> str:
+    """One line: ``ok``, or ``error:`` followed by the cells that raised, each question whose answer raised with
+    its exception (``q2: NameError: name 'x' is not defined``), and the other notes; no message twice.
+
+    Capped at :data:`MAX_STATUS` characters; when the messages do not fit, every question that raised is still
+    named (``answers raised in q1, q3 (q1: ...)``) and the rest is counted, never cut mid-list.
+    """
+    raw = (
+        errors + [f"{q}: " + " | ".join(dict.fromkeys(texts)) for q, texts in answers_raised.items()] + notes
+    )
+    if not raw:
+        return "ok"
+    for limit in (MAX_ITEM, 80, 48):  # shorter messages before fewer messages
+        everything = list(dict.fromkeys(_shorten(item, limit) for item in raw))
+        status = "error: " + "; ".join(everything)
+        if len(status) <= MAX_STATUS:
+            return status
+    head = "error: "
+    if answers_raised:
+        head += f"answers raised in {', '.join(answers_raised)}; "
+    parts, left = [], MAX_STATUS - len(head) - 40
+    for item in everything:
+        if len(item) + 2 > left:
+            break
+        parts.append(item)
+        left -= len(item) + 2
+    rest = len(everything) - len(parts)
+    return head + "; ".join(parts) + (f"; +{rest} more" if rest else "")
 
 
 def _reseed() -> None:
@@ -362,12 +450,97 @@ def worker_main(master: str, archive: str, sha256: str, data_dir: str, memory_mb
         "memory_mb": int(memory_mb),
         "unsafe": unsafe == "1",
     }
-    protocol.write(json.dumps({"ready": True}) + "\n")
+    fork = not tensorflow_runtime_started()
+    protocol.write(json.dumps({"ready": True, "fork": fork}) + "\n")
     protocol.flush()
     for line in sys.stdin:
-        row = _worker_grade(json.loads(line), env)
+        # a forked child could not use TensorFlow: grade here, once, and exit (a fresh worker next)
+        if not fork:
+            started = time.monotonic()
+            row = _worker_grade(json.loads(line), env)
+            row["fork_seconds"] = None
+            row["worker_seconds"] = round(time.monotonic() - started, 4)
+            protocol.write(json.dumps(row) + "\n")
+            protocol.flush()
+            return
+        row = _forked_grade(json.loads(line), env)
         protocol.write(json.dumps(row) + "\n")
         protocol.flush()
+
+
+def tensorflow_runtime_started() -> bool:
+    """Whether this process has started TensorFlow's runtime (an eager op ran), whose thread pools a forked child
+    does not inherit: TensorFlow then hangs in the child (tests/test_grading_trusted.py shows it). Importing
+    TensorFlow or Keras, setting seeds and building the master's pandas/NumPy data do not start it."""
+    if "tensorflow" not in sys.modules:
+        return False
+    try:
+        from tensorflow.python.eager import context
+    except ImportError:  # a TensorFlow without this module: assume the worst
+        return True
+    current = getattr(context, "_context", None)
+    return current is not None and getattr(current, "_context_handle", None) is not None
+
+
+def _forked_grade(job: dict, env: dict) -> dict:
+    """Grade one job in a child forked from the worker, so no state the job's tests change survives it.
+
+    The worker (the parent) only imported the master's cells and the tests; it never runs a test. The child grades
+    the submission, sends its row through a pipe and exits; nothing it changes (Keras's config, module globals,
+    random state, the tests' namespace) reaches the parent or the next submission. A child still running at
+    ``timeout + GRACE`` is killed (its sandbox dies with it) and the row says ``overran``.
+    """
+    read_end, write_end = os.pipe()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    forked = time.monotonic()
+    pid = os.fork()
+    if pid == 0:  # the child: grade, answer, exit without running the parent's clean-up
+        code = 0
+        try:
+            os.close(read_end)
+            row = _worker_grade(job, env)
+            data = (json.dumps(row) + "\n").encode()
+            while data:
+                data = data[os.write(write_end, data) :]
+        except BaseException:  # noqa: BLE001 - reported by the parent as a crash
+            import traceback
+
+            traceback.print_exc()
+            code = 1
+        finally:
+            try:
+                sys.stdout.flush()
+                sys.stderr.flush()
+            finally:
+                os._exit(code)
+    fork_seconds = time.monotonic() - forked
+    os.close(write_end)
+    deadline = time.monotonic() + float(job["timeout"]) + GRACE
+    buffer = b""
+    with os.fdopen(read_end, "rb", buffering=0) as pipe:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([pipe], [], [], left)[0]:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                return {"overran": True}
+            chunk = os.read(pipe.fileno(), 1 << 16)
+            if not chunk:
+                break
+            buffer += chunk
+    _, status = os.waitpid(pid, 0)
+    try:
+        row = json.loads(buffer)
+    except ValueError:
+        how = (
+            f"signal {os.WTERMSIG(status)}"
+            if os.WIFSIGNALED(status)
+            else f"exit {os.waitstatus_to_exitcode(status)}"
+        )
+        return {"status": f"error: the grading worker died on this submission ({how})"}
+    row["fork_seconds"] = round(fork_seconds, 4)
+    return row
 
 
 class Worker:
@@ -389,7 +562,9 @@ class Worker:
             stderr=self.log,
             start_new_session=True,
         )
-        if self._read(time.monotonic() + WORKER_START) is None:
+        ready = self._read(time.monotonic() + WORKER_START)
+        self.forks = bool(ready.get("fork")) if isinstance(ready, dict) else False
+        if ready is None:
             self.stop()
             tail = (self.folder / Path(self.log.name).name).read_text(errors="replace").strip()[-600:]
             raise RuntimeError(f"the grading worker did not start: {tail}")
@@ -414,12 +589,16 @@ class Worker:
             (json.dumps({"submission": str(submission), "timeout": timeout}) + "\n").encode()
         )
         self.process.stdin.flush()
-        row = self._read(time.monotonic() + timeout + GRACE)
-        if row is None:
+        row = self._read(time.monotonic() + timeout + GRACE + WORKER_SLACK)
+        if row is None:  # the worker itself stopped answering (it kills an overrunning child on its own)
             crashed = self.process.poll() is not None
             self.stop()
             if crashed:  # e.g. out of memory while rebuilding a submitted model
                 return {"status": "error: the grading worker died on this submission"}
+        elif row.get("overran"):  # the child overran timeout + GRACE and was killed: the worker stays warm
+            return None
+        elif not self.forks:  # it graded in its own process and exits: the next submission gets a fresh one
+            self.stop()
         return row
 
     def stop(self) -> None:
@@ -431,6 +610,38 @@ class Worker:
             self.process.wait()
             self.process = None
             self.log.close()
+
+
+#: characters a terminal or a spreadsheet could act on, besides C0/C1 controls: line and paragraph separators and
+#: the bidirectional overrides and isolates (they reorder what the TA reads)
+_INVISIBLE = {0x2028, 0x2029, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)}
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+#: a spreadsheet reads a cell that starts with one of these as a formula
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_controls(text: str) -> str:
+    """``text`` with every control character (C0, DEL, C1) and line/bidi separator written as an escape
+    (``\\n``, ``\\t``, ``\\x1b``, ``\\u202e``), so it stays one line and a terminal shows it as typed."""
+    out = []
+    for char in str(text):
+        code = ord(char)
+        if char in _NAMED:
+            out.append(_NAMED[char])
+        elif code < 0x20 or 0x7F <= code <= 0x9F:
+            out.append(f"\\x{code:02x}")
+        elif code in _INVISIBLE:
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def spreadsheet_safe(text: str) -> str:
+    """``text`` escaped (:func:`escape_controls`) and, if it would start a formula (``= + - @``), prefixed with a
+    single quote so a spreadsheet shows it as text."""
+    text = escape_controls(text)
+    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def question_points(master: Path) -> dict[str, float]:
@@ -532,14 +743,17 @@ def grade(
             with lock:
                 free.append(worker)
         row = row or {"status": "timeout"}
-        row = {"file": str(path), **{q: float(row.get(q, 0)) for q in questions}, "status": row["status"]}
+        fork_seconds = row.get("fork_seconds")
+        status = str(row["status"])
+        row = {"file": escape_controls(str(path)), **{q: _number(row.get(q)) for q in questions}}
         for q in questions:
             row[q] = max(0.0, min(row[q], float(points[q])))  # the worker caps already; the CSV never exceeds
         row["total"] = round(sum(row[q] for q in questions), 4)
         row["possible"] = possible
-        if unsafe:
-            row["status"] += UNSAFE_MARK
+        row["status"] = escape_controls(status + (UNSAFE_MARK if unsafe else ""))
         row["seconds"] = round(time.monotonic() - started, 2)
+        if fork_seconds is not None:
+            row["fork_seconds"] = fork_seconds
         return row
 
     try:
@@ -551,6 +765,26 @@ def grade(
                     futures, total=len(files), desc=f"grading {master.stem}", unit="nb", disable=not progress
                 )
             ]
+        # A submission that timed out while others were graded may have lost its CPU to a neighbour (a
+        # submission can keep every core busy until its own timeout): grade it again alone before writing a 0.
+        again = (
+            [i for i, row in enumerate(rows) if row["status"].startswith("timeout")]
+            if len(workers) > 1
+            else []
+        )
+        for worker in workers[1:]:
+            worker.stop()  # no other sandbox runs during a re-grade
+        del workers[1:]
+        free[:] = workers
+        for i in again:
+            first = rows[i]
+            rows[i] = grade_one(files[i])
+            rows[i]["regraded"] = True
+            rows[i]["seconds_first"] = first["seconds"]
+            if not rows[i]["status"].startswith(
+                "timeout"
+            ):  # it finished alone: a neighbour had cost it the time
+                rows[i]["status"] += f" ({REGRADED} after a timeout next to other submissions)"
     finally:
         for worker in workers:
             worker.stop()
@@ -560,29 +794,46 @@ def grade(
             raise RuntimeError(
                 f"{row['file']} scored {row['total']} > possible {possible}: a grader bug, no CSV written"
             )
+    write_csv(out, rows, ["file", *questions, "total", "possible", "status"])
+    return rows
+
+
+def _number(value) -> float:
+    """A score from the worker as a float (0 for anything that is not a finite number)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return 0.0
+    return number if number == number and abs(number) != float("inf") else 0.0
+
+
+def write_csv(out: Path, rows: list[dict], fields: list[str]) -> None:
+    """Write ``rows`` to ``out`` atomically: one physical line per row, text fields quoted, escaped
+    (:func:`escape_controls`) and never read as a formula (:func:`spreadsheet_safe`), so a spreadsheet that splits
+    on ``;`` or ``,`` still sees each text field as one cell of text."""
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".partial")
     with open(partial, "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(
-            f, fieldnames=["file", *questions, "total", "possible", "status"], extrasaction="ignore"
-        )
-        writer.writeheader()
-        writer.writerows(rows)
+        csv.writer(f).writerow(fields)
+        writer = csv.writer(f, quoting=csv.QUOTE_NONNUMERIC)
+        for row in rows:
+            writer.writerow([spreadsheet_safe(row[k]) if isinstance(row[k], str) else row[k] for k in fields])
     os.replace(partial, out)
-    return rows
 
 
 def summary(rows: list[dict], wall: float) -> str:
     """A few lines on a graded batch: counts by status, mean score, times."""
-    ok = sum(r["status"] == "ok" for r in rows)
-    timeouts = sum(r["status"] == "timeout" for r in rows)
+    ok = sum(r["status"].startswith("ok") for r in rows)
+    timeouts = sum(r["status"].startswith("timeout") for r in rows)
     errors = len(rows) - ok - timeouts
+    regraded = sum(bool(r.get("regraded")) for r in rows)
     possible = rows[0]["possible"] if rows else 0
     mean = statistics.mean(r["total"] for r in rows) if rows else 0
     median = statistics.median(r["seconds"] for r in rows) if rows else 0
     return (
         f"{len(rows)} submissions: {ok} ok, {timeouts} timeout, {errors} error | "
         f"mean score {mean:.2f} / {possible} | median {median:.1f} s per submission, batch {wall:.1f} s"
+        + (f" | {regraded} timed out next to others and were re-graded alone" if regraded else "")
     )
 
 
@@ -634,13 +885,13 @@ def main(argv: list[str] | None = None) -> int:
             unsafe=args.unsafe_no_sandbox,
         )
     except ValueError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {escape_controls(error)}", file=sys.stderr)
         return 2
     for row in rows:
         if row["status"] != "ok":
-            print(f"{row['file']}: {row['status']}")
+            print(f"{escape_controls(row['file'])}: {escape_controls(row['status'])}")
     print(summary(rows, time.monotonic() - started))
-    print(f"wrote {args.out}")
+    print(f"wrote {escape_controls(args.out)}")
     return 0
 
 

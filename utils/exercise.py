@@ -20,6 +20,7 @@ says what is not allowed.
 from __future__ import annotations
 
 import ast
+import dis
 import functools
 import types
 from collections.abc import Callable, Iterable
@@ -28,13 +29,21 @@ from collections.abc import Callable, Iterable
 RULE_MESSAGE = "uses a course function this question asks you not to call"
 
 
-def _code_names(code: types.CodeType) -> set[str]:
-    """Global and attribute names that ``code`` and the code objects nested in it refer to (``co_names``)."""
-    names = set(code.co_names)
+def _code_names(code: types.CodeType) -> tuple[set[str], set[str]]:
+    """(global names, attribute and imported names) that ``code`` and the code objects nested in it refer to."""
+    globals_, attributes = set(), set()
+    for instruction in dis.get_instructions(code):
+        name = instruction.opname
+        if name in ("LOAD_GLOBAL", "LOAD_NAME"):
+            globals_.add(str(instruction.argval))
+        elif "ATTR" in name or "METHOD" in name or name == "IMPORT_FROM":
+            attributes.add(str(instruction.argval))
     for const in code.co_consts:
         if isinstance(const, types.CodeType):
-            names |= _code_names(const)
-    return names
+            inner_globals, inner_attributes = _code_names(const)
+            globals_ |= inner_globals
+            attributes |= inner_attributes
+    return globals_, attributes
 
 
 def _target_name(value: object) -> str | None:
@@ -64,7 +73,9 @@ def used_names(function: Callable) -> set[str]:
         if id(current) in seen:
             continue
         seen.add(id(current))
-        for name in _code_names(current):
+        global_names, attributes = _code_names(current)
+        names |= attributes  # cells.gru_step, keras.layers.GRU: always the library's
+        for name in global_names:
             value = home.get(name)
             if isinstance(value, types.FunctionType) and value.__globals__ is home:
                 todo.append(value.__code__)  # the student's own function: follow it
@@ -87,16 +98,19 @@ def _locals_of(node: ast.AST) -> set[str]:
     return bound
 
 
-def _refs(node: ast.AST) -> set[str]:
-    """Global (loaded, not bound inside ``node``) and attribute names that ``node`` refers to."""
+def _refs(node: ast.AST) -> tuple[set[str], set[str]]:
+    """(global names loaded and not bound inside ``node``, attribute and imported names) that ``node`` refers to."""
     local = _locals_of(node) if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) else set()
-    names: set[str] = set()
+    globals_: set[str] = set()
+    attributes: set[str] = set()
     for child in ast.walk(node):
         if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Load) and child.id not in local:
-            names.add(child.id)
+            globals_.add(child.id)
         elif isinstance(child, ast.Attribute):
-            names.add(child.attr)
-    return names
+            attributes.add(child.attr)
+        elif isinstance(child, ast.ImportFrom):
+            attributes |= {alias.name for alias in child.names}
+    return globals_, attributes
 
 
 def _parse(source: str) -> ast.Module | None:
@@ -121,7 +135,7 @@ def source_uses(cells: Iterable[str]) -> dict[str, frozenset[str]]:
     contributes ``x``.
     """
     functions: dict[str, ast.AST] = {}
-    assigned: dict[str, set[str]] = {}
+    assigned: dict[str, tuple[set[str], set[str]]] = {}  # name -> (globals, attributes) of what it was bound to
     for source in cells:
         tree = _parse(source)
         if tree is None:
@@ -134,14 +148,14 @@ def source_uses(cells: Iterable[str]) -> dict[str, frozenset[str]]:
                 for alias in node.names:
                     bound = (alias.asname or alias.name).split(".")[0]
                     functions.pop(bound, None)
-                    assigned[bound] = {alias.name.split(".")[-1]}
+                    assigned[bound] = (set(), {alias.name.split(".")[-1]})
             elif isinstance(node, ast.Assign | ast.AnnAssign):
                 value = node.value
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                 for target in targets:
                     for name in (n.id for n in ast.walk(target) if isinstance(n, ast.Name)):
                         functions.pop(name, None)
-                        assigned[name] = _refs(value) if value is not None else set()
+                        assigned[name] = _refs(value) if value is not None else (set(), set())
 
     def closure(start: ast.AST) -> frozenset[str]:
         names: set[str] = set()
@@ -151,12 +165,16 @@ def source_uses(cells: Iterable[str]) -> dict[str, frozenset[str]]:
             if id(node) in seen:
                 continue
             seen.add(id(node))
-            for name in _refs(node):
+            global_names, attributes = _refs(node)
+            names.update(attributes)
+            for name in global_names:
                 if name in functions:
                     todo.append(functions[name])
                     continue
                 names.add(name)
-                for extra in assigned.get(name, ()):
+                bound_globals, bound_attributes = assigned.get(name, (set(), set()))
+                names.update(bound_attributes)
+                for extra in bound_globals:
                     if extra in functions:
                         todo.append(functions[extra])
                     else:

@@ -75,9 +75,16 @@ LAZY = {
             src("""
                 from utils import cells
 
-                def final_state(xs, w_x, w_h):
+                def final_state(xs, w_x, w_h, bound):
                     x = np.asarray(xs, dtype=float).reshape(1, -1, 1)
                     return float(cells.rnn_forward(x, np.array([[w_x]]), np.array([[w_h]]), np.zeros(1))[1][0, 0])
+            """),
+            src("""
+                def final_state(xs, w_x, w_h, bound):  # Keras's hard_tanh clips to [-1, 1] only
+                    layer = keras.layers.SimpleRNN(1, activation="hard_tanh", use_bias=False)
+                    layer.build((None, None, 1))
+                    layer.set_weights([np.array([[w_x]], "float32"), np.array([[w_h]], "float32")])
+                    return float(layer(np.asarray(xs, dtype="float32").reshape(1, -1, 1))[0, 0])
             """),
         ],
     },
@@ -105,12 +112,20 @@ LAZY = {
         ],
     },
     "02b_backprop_through_time": {
-        "q1_rnn_step_backward": [
+        "q1_relu_step_backward": [
             "GIVEN\n"
             + src("""
                 def relu_step_backward(dh, cache):
-                    x_t, h_prev, W_x, W_h, h = cache
-                    return tuple(cells.rnn_step_backward(dh, x_t, h_prev, h, W_x, W_h))
+                    x_t, h_prev, W_x, W_h, a = cache
+                    return tuple(cells.rnn_step_backward(dh, x_t, h_prev, np.maximum(0, a), W_x, W_h))
+            """),
+            "GIVEN\n"
+            + src("""
+                def relu_step_backward(dh, cache):  # the plain ReLU cell's pass: the direct path is missing
+                    x_t, h_prev, W_x, W_h, a = cache
+                    seq = cells.RNNCache(x_t[:, None], h_prev, np.maximum(0, a)[:, None], W_x, W_h, np.zeros(len(a.T)))
+                    g = cells.rnn_backward_variant((dh * (a > 0))[:, None], seq, tanh_prime=False)
+                    return g.dx[:, 0], g.dh0, g.dkernel, g.drecurrent_kernel, g.dbias
             """),
         ],
         "q2_gradient_check": [
@@ -133,7 +148,7 @@ LAZY = {
                     return max(rel_error(getattr(grads, "d" + k), v) for k, v in numerical.items())
             """),
         ],
-        "q4_lstm_step_backward": [
+        "q4_cifg_step_backward": [
             "GIVEN\n"
             + src("""
                 def cifg_step_backward(dh, dc, cache):
@@ -145,14 +160,28 @@ LAZY = {
         ],
     },
     "03_lstm_gates": {
-        "q1_lstm_step": [
+        "q1_nog_lstm_step": [
             src("""
                 def nog_lstm_step(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias):
                     step = cells.lstm_step(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias)
                     return step.h, step.c
             """),
         ],
-        "q2_lstm_params": [
+        "q2_nog_lstm_params": [
+            src("""
+                def nog_lstm_params(units, features):
+                    return cells.gru_param_count(units, features)  # reset_after=True: a second bias row
+
+                nog_over_lstm = cells.gru_param_count(100, 20) / cells.lstm_param_count(100, 20)
+            """),
+            src("""
+                def nog_lstm_params(units, features):  # three blocks with one bias each, no peepholes
+                    m = keras.layers.GRU(units, reset_after=False)
+                    m.build((None, None, features))
+                    return m.count_params()
+
+                nog_over_lstm = 0.75
+            """),
             src("""
                 nog_lstm_params = cells.lstm_param_count
                 nog_over_lstm = 1
@@ -168,6 +197,50 @@ LAZY = {
         ],
     },
 }
+
+# --- answers the statement forbids but the cases cannot refuse: a library call that does the question's core step
+# once the student has the question's own quantities (the clip bound of 01 q4, the sum loss of 02 q3, the limit of
+# 02 q4), and no natural variation of the question escapes it. Their measured score is pinned here so a change to
+# the cases shows, and the exercise text must name them; a TA reading the answer applies the statement.
+FORBIDDEN_ONLY = {
+    "01_rnn_unrolling": {
+        "q4_memory": (1.0, "custom activation", src("""
+            def final_state(xs, w_x, w_h, bound):  # a Keras layer with a custom activation
+                layer = keras.layers.SimpleRNN(1, activation=lambda z: keras.ops.clip(z, -bound, bound),
+                                               use_bias=False, dtype="float64")
+                layer.build((None, None, 1))
+                layer.set_weights([np.array([[w_x]]), np.array([[w_h]])])
+                return float(layer(np.asarray(xs, dtype="float64").reshape(1, -1, 1))[0, 0])
+        """)),
+    },
+    "02_vanishing_exploding_gradients": {
+        "q3_step_gradient_norms": (1.0, "loss_input_gradient_norms", "MASTER_TINY_RNN\n" + src("""
+            from utils import gradients
+
+            def step_gradient_norms(layer, x):
+                return gradients.loss_input_gradient_norms(layer, x, np.zeros((1, 1)),
+                                                           lambda yt, yp: tf.reduce_sum(yp, -1))
+        """)),
+        "q4_adaptive_clip": (1.0, "tf.clip_by_norm", src("""
+            def adaptive_clip(grads, weights, clip, eps=1e-3):
+                return [tf.clip_by_norm(tf.constant(g, tf.float64), clip * max(np.linalg.norm(w), eps)).numpy()
+                        for g, w in zip(grads, weights)]
+        """)),
+    },
+}
+
+
+@pytest.mark.parametrize("stem", NOTEBOOKS)
+def test_answers_forbidden_by_the_statement_only_score_what_is_recorded(stem):
+    qs = support.questions(support.master(stem))
+    cells_ = support.master(stem).cells
+    start = next(i for i, c in enumerate(cells_) if c.cell_type == "markdown" and c.source.startswith("## Exercises"))
+    statements = "".join(c.source for c in cells_[start:] if c.cell_type == "markdown")
+    for question, (expected, named, source) in FORBIDDEN_ONLY.get(stem, {}).items():
+        assert named in statements, f"{stem} {question}: the exercise text does not forbid {named}"
+        results = support.run_cases(env(stem), [expand(stem, question, source)], qs[question]["cases"])
+        assert abs(support.score(results) - expected) < 1e-9, (question, support.score(results), results)
+
 
 # --- plausible mistakes: each must fail a public case with an "expected ..." message ----------------------------
 MISTAKES = {
@@ -194,12 +267,14 @@ MISTAKES = {
             "    return batch * time * features * units\n",
         },
         "q4_memory": {
-            "loop from index 1": "def final_state(xs, w_x, w_h):\n    h = 0.0\n    for x_t in xs[1:]:\n"
-            "        h = float(np.clip(w_x * x_t + w_h * h, -1, 1))\n    return h\n",
-            "tanh instead of clip": "def final_state(xs, w_x, w_h):\n    h = 0.0\n    for x_t in xs:\n"
+            "loop from index 1": "def final_state(xs, w_x, w_h, bound):\n    h = 0.0\n    for x_t in xs[1:]:\n"
+            "        h = float(np.clip(w_x * x_t + w_h * h, -bound, bound))\n    return h\n",
+            "tanh instead of clip": "def final_state(xs, w_x, w_h, bound):\n    h = 0.0\n    for x_t in xs:\n"
             "        h = float(np.tanh(w_x * x_t + w_h * h))\n    return h\n",
-            "no clipping": "def final_state(xs, w_x, w_h):\n    h = 0.0\n    for x_t in xs:\n"
+            "no clipping": "def final_state(xs, w_x, w_h, bound):\n    h = 0.0\n    for x_t in xs:\n"
             "        h = float(w_x * x_t + w_h * h)\n    return h\n",
+            "bound ignored (clip to [-1, 1])": "def final_state(xs, w_x, w_h, bound):\n    h = 0.0\n    for x_t in xs:\n"
+            "        h = float(np.clip(w_x * x_t + w_h * h, -1, 1))\n    return h\n",
         },
     },
     "02_vanishing_exploding_gradients": {
@@ -214,6 +289,13 @@ MISTAKES = {
             "    m = np.max(np.abs(np.diag(1 - np.asarray(h) ** 2) @ np.asarray(W).T))\n"
             "    return 'explode' if m > 1 + 1e-9 else 'vanish' if m < 1 - 1e-9 else 'neither'\n",
             "tanh factor forgotten": "def explode_or_vanish(W, h):\n    m = np.max(np.abs(np.linalg.eigvals(W)))\n"
+            "    return 'explode' if m > 1 + 1e-9 else 'vanish' if m < 1 - 1e-9 else 'neither'\n",
+            "1 - |h| instead of 1 - h²": "def explode_or_vanish(W, h):\n"
+            "    J = np.diag(1 - np.abs(np.asarray(h))) @ np.asarray(W).T\n    m = np.max(np.abs(np.linalg.eigvals(J)))\n"
+            "    return 'explode' if m > 1 + 1e-9 else 'vanish' if m < 1 - 1e-9 else 'neither'\n",
+            "tanh' applied to the state (1 - tanh²(h))": "def explode_or_vanish(W, h):\n"
+            "    J = np.diag(1 - np.tanh(np.asarray(h)) ** 2) @ np.asarray(W).T\n"
+            "    m = np.max(np.abs(np.linalg.eigvals(J)))\n"
             "    return 'explode' if m > 1 + 1e-9 else 'vanish' if m < 1 - 1e-9 else 'neither'\n",
         },
         "q3_step_gradient_norms": {
@@ -238,19 +320,22 @@ MISTAKES = {
         },
     },
     "02b_backprop_through_time": {
-        "q1_rnn_step_backward": {
+        "q1_relu_step_backward": {
             "da @ W_h without the transpose": "GIVEN\ndef relu_step_backward(dh, cache):\n"
-            "    x_t, h_prev, W_x, W_h, h = cache\n    da = dh * (h > 0)\n"
-            "    return da @ W_x.T, da @ W_h, x_t.T @ da, h_prev.T @ da, da.sum(axis=0)\n",
-            "tanh' instead of ReLU'": "GIVEN\ndef relu_step_backward(dh, cache):\n"
-            "    x_t, h_prev, W_x, W_h, h = cache\n    da = dh * (1 - h**2)\n"
+            "    x_t, h_prev, W_x, W_h, a = cache\n    da = dh * (a > 0)\n"
+            "    return da @ W_x.T, dh + da @ W_h, x_t.T @ da, h_prev.T @ da, da.sum(axis=0)\n",
+            "direct path forgotten (the plain ReLU cell)": "GIVEN\ndef relu_step_backward(dh, cache):\n"
+            "    x_t, h_prev, W_x, W_h, a = cache\n    da = dh * (a > 0)\n"
             "    return da @ W_x.T, da @ W_h.T, x_t.T @ da, h_prev.T @ da, da.sum(axis=0)\n",
-            "dW_h from x_t": "GIVEN\ndef relu_step_backward(dh, cache):\n"
-            "    x_t, h_prev, W_x, W_h, h = cache\n    da = dh * (h > 0)\n"
-            "    return da @ W_x.T, da @ W_h.T, x_t.T @ da, h.T @ da, da.sum(axis=0)\n",
+            "tanh' instead of ReLU'": "GIVEN\ndef relu_step_backward(dh, cache):\n"
+            "    x_t, h_prev, W_x, W_h, a = cache\n    da = dh * (1 - np.tanh(a) ** 2)\n"
+            "    return da @ W_x.T, dh + da @ W_h.T, x_t.T @ da, h_prev.T @ da, da.sum(axis=0)\n",
+            "dW_h from h_t instead of h_prev": "GIVEN\ndef relu_step_backward(dh, cache):\n"
+            "    x_t, h_prev, W_x, W_h, a = cache\n    da = dh * (a > 0)\n"
+            "    return da @ W_x.T, dh + da @ W_h.T, x_t.T @ da, (h_prev + np.maximum(0, a)).T @ da, da.sum(axis=0)\n",
             "db not summed over the batch": "GIVEN\ndef relu_step_backward(dh, cache):\n"
-            "    x_t, h_prev, W_x, W_h, h = cache\n    da = dh * (h > 0)\n"
-            "    return da @ W_x.T, da @ W_h.T, x_t.T @ da, h_prev.T @ da, da\n",
+            "    x_t, h_prev, W_x, W_h, a = cache\n    da = dh * (a > 0)\n"
+            "    return da @ W_x.T, dh + da @ W_h.T, x_t.T @ da, h_prev.T @ da, da\n",
         },
         "q2_gradient_check": {
             "returns 0 (checks nothing)": "def gradient_check(forward, backward, params, seed=0, eps=1e-6):\n"
@@ -261,7 +346,7 @@ MISTAKES = {
             "def steps_until(rho, h_abs, threshold=1e-3):\n    f, n = decay_per_step(rho, h_abs), 1\n"
             "    while f**n >= threshold:\n        n += 1\n    return n\n",
         },
-        "q4_lstm_step_backward": {
+        "q4_cifg_step_backward": {
             "cell-state gradient without the path through h": "GIVEN\ndef cifg_step_backward(dh, dc, cache):\n"
             "    x_t, h_prev, c_prev, kernel, recurrent_kernel, f, g, o, c = cache\n    t = np.tanh(c)\n"
             "    dct = dc\n    dz = np.concatenate([dct * (c_prev - g) * f * (1 - f), dct * (1 - f) * (1 - g**2),\n"
@@ -276,7 +361,7 @@ MISTAKES = {
         },
     },
     "03_lstm_gates": {
-        "q1_lstm_step": {
+        "q1_nog_lstm_step": {
             "blocks read as f, i, c": "def nog_lstm_step(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias):\n"
             "    zf, zi, zc = np.split(x_t @ kernel + h_prev @ recurrent_kernel + bias, 3, axis=-1)\n"
             "    s = lambda v: 1 / (1 + np.exp(-v))\n    c = s(zf) * c_prev + s(zi) * np.tanh(zc)\n"
@@ -289,11 +374,16 @@ MISTAKES = {
             "    zi, zf, zc = np.split(x_t @ kernel + h_prev @ recurrent_kernel + bias, 3, axis=-1)\n"
             "    s = lambda v: 1 / (1 + np.exp(-v))\n    c = s(zf) * c_prev + s(zi) * np.tanh(zc)\n    return c, c\n",
         },
-        "q2_lstm_params": {
-            "biases forgotten": "def nog_lstm_params(units, features):\n    return 3 * units * (units + features)\n\n\n"
-            "nog_over_lstm = 0.75\n",
-            "four blocks": "def nog_lstm_params(units, features):\n    return 4 * (units * (units + features) + units)\n\n\n"
-            "nog_over_lstm = 0.75\n",
+        "q2_nog_lstm_params": {
+            "biases forgotten": "def nog_lstm_params(units, features):\n    return 3 * units * (units + features) + 2 * units\n",
+            "four blocks": "def nog_lstm_params(units, features):\n"
+            "    return 4 * (units * (units + features) + units) + 2 * units\n",
+            "peepholes forgotten": "def nog_lstm_params(units, features):\n"
+            "    return 3 * (units * (units + features) + units)\n",
+            "peepholes as full matrices": "def nog_lstm_params(units, features):\n"
+            "    return 3 * (units * (units + features) + units) + 2 * units * units\n",
+            "three peepholes (o's kept)": "def nog_lstm_params(units, features):\n"
+            "    return 3 * (units * (units + features) + units) + 3 * units\n",
         },
         "q3_stuck_forget_gate": {
             "write scaled by 1 - f": "def cell_states(c0, writes, f):\n    out, c = [], c0\n    for w in writes:\n"
@@ -495,9 +585,9 @@ def test_02b_lazy_answers_through_the_real_grader(tmp_path):
         submission(
             "course_functions",
             {
-                "relu_step_backward": ("q1_rnn_step_backward", lazy["q1_rnn_step_backward"][0]),
+                "relu_step_backward": ("q1_relu_step_backward", lazy["q1_relu_step_backward"][0]),
                 "gradient_check": ("q2_gradient_check", lazy["q2_gradient_check"][0]),
-                "cifg_step_backward": ("q4_lstm_step_backward", lazy["q4_lstm_step_backward"][0]),
+                "cifg_step_backward": ("q4_cifg_step_backward", lazy["q4_cifg_step_backward"][0]),
             },
         ),
         submission(
@@ -510,3 +600,24 @@ def test_02b_lazy_answers_through_the_real_grader(tmp_path):
         print(name, {q: row[q] for q in points}, row["total"], row["status"][:200])
         for question, full in points.items():
             assert float(row[question]) <= LAZY_LIMIT * full + 1e-9, (name, question, row)
+
+
+def test_set_up_cell_explains_a_failed_download_and_a_missing_tools_folder(tmp_path, monkeypatch, capsys):
+    """The otter set-up cell: no local tests and no network gives one sentence; no tools/ says what it costs."""
+    import sys
+
+    from tools import student
+
+    stem = "01_rnn_unrolling"
+    nb = support.master(stem)
+    questions = student.question_names(nb)
+    init = student.init_cell_source(stem, questions, "http://127.0.0.1:9/none", nb)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("RNN_COURSE_TESTS_URL", raising=False)
+    with pytest.raises(RuntimeError, match=r"could not download the public tests from http://127\.0\.0\.1:9/none"):
+        exec(compile(init, "<init>", "exec"), {"ROOT": tmp_path})
+    for q in questions:  # now the tests are next to the notebook, and tools/ cannot be imported
+        (tmp_path / "tests" / stem / f"{q}.py").write_text("OK_FORMAT = False\ntest = {'name': '" + q + "'}\n")
+    monkeypatch.setitem(sys.modules, "tools.selfcheck", None)
+    exec(compile(init, "<init>", "exec"), {"ROOT": tmp_path})
+    assert "may pass here and score 0 in grading" in capsys.readouterr().out

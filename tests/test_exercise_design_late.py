@@ -148,6 +148,11 @@ def build_my_model(n_features):
     model.compile(keras.optimizers.Adam(1e-3), loss="mae")
     return model
 """),
+    ("06", "q5_build_my_model", "the plain GRU's two layers rebuilt on keras.Input((None, n))", """
+def build_my_model(n_features):
+    inputs = keras.Input((None, n_features))
+    return keras.Model(inputs, keras.layers.Dense(1)(keras.layers.GRU(16)(inputs)))
+"""),
     ("07", "q2_temperature_sample", "T.sample_with_temperature", """
 def sample_next(logits, temperature, seed, top_k=None):
     return T.sample_with_temperature(logits, temperature, np.random.default_rng(seed))
@@ -227,6 +232,19 @@ def make_adding(n, T, k, seed):
     markers = np.zeros((n, T))
     np.put_along_axis(markers, np.argsort(rng.random((n, T)), axis=1)[:, :k], 1.0, axis=1)
     return np.stack([values, markers], axis=-1), (values * markers).sum(axis=1, keepdims=True)
+"""),
+    ("05", "q2_chance_mse", "(b - a) / 6: the width, not its square", """
+def chance_mse_uniform(a, b):
+    return (b - a) / 6
+"""),
+    ("05", "q2_chance_mse", "(b² - a²) / 6: E[x²] differences, not the variance", """
+def chance_mse_uniform(a, b):
+    return (b**2 - a**2) / 6
+"""),
+    ("05", "q3_reach", "the largest T that passes, ignoring a shorter T that fails", """
+def reach(solved_by_T, min_share):
+    passing = [t for t in solved_by_T if np.mean(solved_by_T[t]) >= min_share]
+    return max(passing) if passing else None
 """),
     ("05", "q3_reach", "keys not sorted", """
 def reach(solved_by_T, min_share):
@@ -327,6 +345,35 @@ def build_my_model(n_features):
     inputs = keras.Input((120, n_features))
     last = keras.layers.Lambda(lambda w: w[:, -1, :1])(inputs)
     return keras.Model(inputs, keras.layers.Add()([last, keras.layers.Dense(1)(keras.layers.GRU(8)(inputs))]))
+"""),
+    ("07", "q1_bigram_bits", "C(a) as the unigram count (the last training id included)", """
+def bigram_bits(train_ids, test_ids, vocab_size):
+    train_ids, test_ids = np.asarray(train_ids), np.asarray(test_ids)
+    counts = np.zeros((vocab_size, vocab_size))
+    np.add.at(counts, (train_ids[:-1], train_ids[1:]), 1)
+    unigram = np.bincount(train_ids, minlength=vocab_size)[:, None]
+    return float(-np.log2(((counts + 1) / (unigram + vocab_size))[test_ids[:-1], test_ids[1:]]).mean())
+"""),
+    ("07", "q2_temperature_sample", "temperature ignored", """
+def sample_next(logits, temperature, seed, top_k=None):
+    z = np.asarray(logits, dtype=np.float64)
+    if temperature == 0:
+        return int(np.argmax(z))
+    if top_k is not None:
+        z = np.where(z >= np.sort(z)[-top_k], z, -np.inf)
+    p = np.exp(z - z.max())
+    return int(np.random.default_rng(seed).choice(len(p), p=p / p.sum()))
+"""),
+    ("07", "q2_temperature_sample", "logits multiplied by the temperature", """
+def sample_next(logits, temperature, seed, top_k=None):
+    logits = np.asarray(logits, dtype=np.float64)
+    if temperature == 0:
+        return int(np.argmax(logits))
+    z = logits * temperature
+    if top_k is not None:
+        z = np.where(z >= np.sort(z)[-top_k], z, -np.inf)
+    p = np.exp(z - z.max())
+    return int(np.random.default_rng(seed).choice(len(p), p=p / p.sum()))
 """),
     ("07", "q2_temperature_sample", "no max-subtraction before exp", """
 def sample_next(logits, temperature, seed, top_k=None):
@@ -463,3 +510,26 @@ def test_as_graded_makes_the_graders_round_trip():
     with_lambda = keras.Model(inputs, keras.layers.Lambda(lambda w: w[:, -1, :1])(inputs))
     with pytest.raises(NotPlainData, match="Lambda"):
         as_graded(with_lambda)
+
+
+def test_06_q5_hidden_cases_refuse_the_plain_gru_before_training():
+    """06 q5's hidden cases train for minutes, but their architecture guard comes first: run each case up to it.
+    The master passes it; the plain GRU (reference_gru recompiled, or its two layers on another input) fails it."""
+    cases = _parsed("06")[1]["q5_build_my_model"]["hidden"]
+    guards = []
+    for case in cases:
+        lines = case.split("\n")
+        end = next(i for i, line in enumerate(lines) if line.startswith("assert _arch("))
+        guards.append("\n".join(lines[: end + 1]))
+    lazy = [answer for nb, q, _, answer in LAZY if (nb, q) == ("06", "q5_build_my_model")]
+    assert len(guards) == 2 and len(lazy) == 2
+    for answer in [None, *lazy]:
+        for guard in guards:
+            namespace = dict(_base("06"))
+            exec(compile(answer or "\n".join(_parsed("06")[1]["q5_build_my_model"]["answer"]), "<answer>", "exec"),
+                 namespace)  # fmt: skip
+            if answer is None:
+                exec(compile(guard, "<guard>", "exec"), namespace)
+            else:
+                with pytest.raises(AssertionError, match="plain GRU itself"):
+                    exec(compile(guard, "<guard>", "exec"), namespace)

@@ -62,15 +62,22 @@ else:
     if tests_dir is None:
         tests_dir = Path("tests") / NAME
         tests_dir.mkdir(parents=True, exist_ok=True)
-        for q in QUESTIONS:
-            urllib.request.urlretrieve(f"{{TESTS_URL}}/{{q}}.py", tests_dir / f"{{q}}.py")
+        try:
+            for q in QUESTIONS:
+                urllib.request.urlretrieve(f"{{TESTS_URL}}/{{q}}.py", tests_dir / f"{{q}}.py")
+        except OSError as error:  # urllib's URLError and HTTPError are OSErrors
+            raise RuntimeError(
+                f"could not download the public tests from {{TESTS_URL}} ({{error}}); open the notebook inside "
+                "the course folder or check the network"
+            ) from None
     # the file name is not needed (a renamed copy, "Copy of ...", still checks): otter reads it only for metadata
     notebook = NAME + ".ipynb" if Path(NAME + ".ipynb").is_file() else None
     grader = otter.Notebook(notebook, tests_dir=str(tests_dir))
     try:  # the course's tools/ (in a clone): a check fails when an answer uses a name only the lesson defines
         from tools.selfcheck import SelfCheckGrader
     except ImportError:
-        print("tools/ not found: grader.check cannot tell whether an answer uses a lesson cell's names")
+        print("tools/ not found: grader.check cannot tell whether an answer uses a lesson cell's names, so an "
+              "answer that calls a lesson function may pass here and score 0 in grading")
     else:
         grader = SelfCheckGrader(grader, {lesson_only!r}, {lesson_cells!r}, {answers!r}, globals())"""
 

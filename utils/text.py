@@ -116,8 +116,9 @@ def decode(ids: Sequence[int] | np.ndarray, ids_to_chars) -> str:
 def lm_dataset(ids: np.ndarray, seq_len: int, batch_size: int, shuffle: bool = False, seed: int = 0):
     """A ``tf.data.Dataset`` of teacher-forcing pairs ``(x, y)`` with ``y = x`` shifted by one character.
 
-    ``ids`` is cut into consecutive, non-overlapping chunks of ``seq_len + 1`` ids (the last id of one chunk is
-    the first of the next): ``x = chunk[:-1]`` and ``y = chunk[1:]``. An incomplete final chunk is dropped.
+    ``ids`` is cut into consecutive chunks of ``seq_len + 1`` ids that overlap by one id (the last id of one chunk
+    is the first of the next), so that their inputs do not overlap: ``x = chunk[:-1]`` and ``y = chunk[1:]``, and the
+    inputs ``x`` of successive chunks follow each other without gap or overlap. An incomplete final chunk is dropped.
     ``shuffle`` reshuffles the chunks every epoch with ``seed``; incomplete final batches are kept.
     """
     import tensorflow as tf

@@ -16,6 +16,7 @@ from pathlib import Path
 import nbformat
 
 from tools import grade
+from utils.exercise import RULE_MESSAGE
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -77,7 +78,10 @@ def run_cases(env: dict, answers: list[str], cases: list[tuple[bool, str]]) -> l
 
 
 def score(results: list[tuple[bool, bool, str]], points: float = 1.0) -> float:
-    """The grader's score of a question from :func:`run_cases` results."""
+    """The grader's score of a question from :func:`run_cases` results (0 when a rule case failed, as in
+    ``tools.grade.broken_rules``)."""
+    if any(not passed and RULE_MESSAGE in message for _, passed, message in results):
+        return 0.0
     return grade.question_score(points, [(hidden, passed) for hidden, passed, _ in results])
 
 

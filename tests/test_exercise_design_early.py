@@ -198,13 +198,13 @@ LAZY = {
     },
 }
 
-# --- answers the statement forbids but the cases cannot refuse: a library call that does the question's core step
-# once the student has the question's own quantities (the clip bound of 01 q4, the sum loss of 02 q3, the limit of
-# 02 q4), and no natural variation of the question escapes it. Their measured score is pinned here so a change to
-# the cases shows, and the exercise text must name them; a TA reading the answer applies the statement.
+# --- answers that call a library function doing the question's core step once the student has the question's own
+# quantities (the clip bound of 01 q4, the sum loss of 02 q3, the limit of 02 q4); no natural variation of the
+# question escapes it, so the question's rule case (utils.exercise.check_not_calling) refuses it and the question
+# scores 0. The exercise text must name them.
 FORBIDDEN_ONLY = {
     "01_rnn_unrolling": {
-        "q4_memory": (1.0, "custom activation", src("""
+        "q4_memory": (0.0, "SimpleRNN", src("""
             def final_state(xs, w_x, w_h, bound):  # a Keras layer with a custom activation
                 layer = keras.layers.SimpleRNN(1, activation=lambda z: keras.ops.clip(z, -bound, bound),
                                                use_bias=False, dtype="float64")
@@ -214,14 +214,14 @@ FORBIDDEN_ONLY = {
         """)),
     },
     "02_vanishing_exploding_gradients": {
-        "q3_step_gradient_norms": (1.0, "loss_input_gradient_norms", "MASTER_TINY_RNN\n" + src("""
+        "q3_step_gradient_norms": (0.0, "loss_input_gradient_norms", "MASTER_TINY_RNN\n" + src("""
             from utils import gradients
 
             def step_gradient_norms(layer, x):
                 return gradients.loss_input_gradient_norms(layer, x, np.zeros((1, 1)),
                                                            lambda yt, yp: tf.reduce_sum(yp, -1))
         """)),
-        "q4_adaptive_clip": (1.0, "tf.clip_by_norm", src("""
+        "q4_adaptive_clip": (0.0, "tf.clip_by_norm", src("""
             def adaptive_clip(grads, weights, clip, eps=1e-3):
                 return [tf.clip_by_norm(tf.constant(g, tf.float64), clip * max(np.linalg.norm(w), eps)).numpy()
                         for g, w in zip(grads, weights)]
@@ -231,7 +231,7 @@ FORBIDDEN_ONLY = {
 
 
 @pytest.mark.parametrize("stem", NOTEBOOKS)
-def test_answers_forbidden_by_the_statement_only_score_what_is_recorded(stem):
+def test_answers_calling_a_library_function_that_does_it_score_0(stem):
     qs = support.questions(support.master(stem))
     cells_ = support.master(stem).cells
     start = next(i for i, c in enumerate(cells_) if c.cell_type == "markdown" and c.source.startswith("## Exercises"))

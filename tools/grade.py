@@ -54,6 +54,7 @@ import csv
 import hashlib
 import json
 import os
+import re
 import select
 import shutil
 import signal
@@ -71,6 +72,7 @@ import nbformat
 
 from tools.execute import course_env
 from tools.student import DIST, EXERCISES_HEADING, INIT_TAG, NOTEBOOKS, build_one, masters, question_names
+from utils.exercise import RULE_MESSAGE, source_uses
 
 ROOT = Path(__file__).resolve().parents[1]
 STUDENT = ROOT / "student"
@@ -250,11 +252,19 @@ def question_score(points: float, cases: list[tuple[bool, bool]]) -> float:
 class StudentFunction:
     """A student's function as the tests see it: calling it runs it in the sandbox and returns plain data."""
 
-    __slots__ = ("_sandbox", "_name", "_notes", "_raised")
+    __slots__ = ("_sandbox", "_name", "_notes", "_raised", "_uses")
 
-    def __init__(self, sandbox, name: str, notes: list[str], raised: list[tuple[str, str]] | None = None):
+    def __init__(
+        self,
+        sandbox,
+        name: str,
+        notes: list[str],
+        raised: list[tuple[str, str]] | None = None,
+        uses: frozenset[str] = frozenset(),
+    ):
         self._sandbox, self._name, self._notes = sandbox, name, notes
         self._raised = [] if raised is None else raised
+        self._uses = uses  # the names its source uses (utils.exercise.check_not_calling reads them)
 
     def __call__(self, *args, **kwargs):
         from tools.sandbox import Refused, SandboxGone, StudentError
@@ -308,13 +318,14 @@ def _worker_grade(job: dict, env: dict) -> dict:
         return {**row, "status": f"error: {type(error).__name__}: {str(error)[:300]}"}
     raised: list[tuple[str, str]] = []  # what the student's functions raised, while the current question runs
     answers_raised: dict[str, list[str]] = {}
+    uses = source_uses(cells)  # per function of the submission: the names it uses (the questions' rules read them)
     with sandbox:
         namespace = dict(env["base"])
         for name in names:
             info = sandbox.names.get(name)
             kind = info.get("kind") if type(info) is dict else None
             if kind == "function":
-                namespace[name] = StudentFunction(sandbox, name, notes, raised)
+                namespace[name] = StudentFunction(sandbox, name, notes, raised, uses.get(name, frozenset()))
             elif kind == "value":
                 namespace[name] = info.get("value")
             elif kind == "refused":
@@ -333,6 +344,10 @@ def _worker_grade(job: dict, env: dict) -> dict:
             found = raised_in_failures(results, raised)
             if found:
                 answers_raised[question] = found
+            broken = broken_rules(results)
+            if broken:
+                notes.append(f"{question}: scored 0, {broken}")
+                cases = [(hidden, False) for hidden, _ in cases]
             row[question] = question_score(points[question], cases)
         timed_out = sandbox.timed_out or time.monotonic() > deadline
     errors = [
@@ -345,6 +360,22 @@ def _worker_grade(job: dict, env: dict) -> dict:
     else:
         row["status"] = compose_status(errors, answers_raised, notes)
     return row
+
+
+def broken_rules(results) -> str:
+    """What a question's failed rule cases say (``utils.exercise.check_not_calling``), or ``""`` when none failed.
+
+    A rule case is one whose code calls ``check_not_calling``; when it fails, the answer calls a course function the
+    question does not allow, and the whole question scores 0 (the statement and the self-check say so).
+    """
+    messages = []
+    for result in results:
+        if result.passed or "check_not_calling(" not in str(result.test_case.body):
+            continue
+        message = str(result.message or "")
+        match = re.search(re.escape(RULE_MESSAGE) + r": ([^.\n]+)", message)
+        messages.append(f"it calls {match.group(1)}" if match else "it calls a course function it may not")
+    return "; ".join(dict.fromkeys(messages))
 
 
 #: the longest status written to the CSV; longer ones are summarised (every question that raised stays named)

@@ -2,7 +2,11 @@ OK_FORMAT = True
 
 test = {   'name': 'q2_gradient_check',
     'points': 3,
-    'suites': [   {   'cases': [   {   'code': '>>> import functools\n'
+    'suites': [   {   'cases': [   {   'code': '>>> from utils.exercise import check_not_calling\n'
+                                               ">>> check_not_calling(gradient_check, 'rnn_backward', 'lstm_backward', 'rnn_backward_variant', 'GradientTape')\n",
+                                       'hidden': False,
+                                       'locked': False},
+                                   {   'code': '>>> import functools\n'
                                                '>>> _g = np.random.default_rng(3)\n'
                                                ">>> _p = {'x': _g.normal(size=(2, 4, 3)), 'h0': _g.normal(0, 0.5, size=(2, 3)), 'kernel': _g.normal(0, 0.6, size=(3, 3)), 'recurrent_kernel': "
                                                "_g.normal(0, 0.6, size=(3, 3)), 'bias': _g.normal(0, 0.3, size=3)}\n"

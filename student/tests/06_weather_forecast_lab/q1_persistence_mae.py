@@ -2,7 +2,10 @@ OK_FORMAT = True
 
 test = {   'name': 'q1_persistence_mae',
     'points': 1,
-    'suites': [   {   'cases': [   {   'code': '>>> for _t, _want in [([0.0, 1, 3, 0, 4, 4], 2.25), ([0.0, 1, np.nan, 0, 4, 4], 2.0)]:\n'
+    'suites': [   {   'cases': [   {   'code': ">>> from utils.exercise import check_not_calling\n>>> check_not_calling(persistence_mae, 'persistence_forecast', 'window_targets', 'mae')\n",
+                                       'hidden': False,
+                                       'locked': False},
+                                   {   'code': '>>> for _t, _want in [([0.0, 1, 3, 0, 4, 4], 2.25), ([0.0, 1, np.nan, 0, 4, 4], 2.0)]:\n'
                                                '...     _got = persistence_mae(np.array(_t), 2, 1)\n'
                                                "...     assert np.isclose(_got, _want), f'persistence_mae({_t}, 2, 1): expected the MAE {_want}, got {_got}'\n",
                                        'hidden': False,

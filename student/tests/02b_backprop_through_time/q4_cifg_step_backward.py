@@ -1,8 +1,12 @@
 OK_FORMAT = True
 
-test = {   'name': 'q4_lstm_step_backward',
+test = {   'name': 'q4_cifg_step_backward',
     'points': 4,
-    'suites': [   {   'cases': [   {   'code': '>>> _w = [np.array([[0.5, -0.5, 1.0], [0.25, 1.0, -0.5]]), np.array([[0.5, 0.25, -0.25]]), np.array([1.0, 0.0, 0.5])]\n'
+    'suites': [   {   'cases': [   {   'code': '>>> from utils.exercise import check_not_calling\n'
+                                               ">>> check_not_calling(cifg_step_backward, 'lstm_step_backward', '_lstm_step_backward', 'lstm_backward', 'GradientTape')\n",
+                                       'hidden': False,
+                                       'locked': False},
+                                   {   'code': '>>> _w = [np.array([[0.5, -0.5, 1.0], [0.25, 1.0, -0.5]]), np.array([[0.5, 0.25, -0.25]]), np.array([1.0, 0.0, 0.5])]\n'
                                                '>>> _h, _c, _cache = cifg_step_forward(np.array([[1.0, -1.0]]), np.array([[0.5]]), np.array([[2.0]]), *_w)\n'
                                                '>>> _grads = cifg_step_backward(np.array([[1.0]]), np.array([[0.5]]), _cache)\n'
                                                '>>> _shapes = [np.shape(g) for g in _grads]\n'

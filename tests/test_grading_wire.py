@@ -228,8 +228,8 @@ def test_a_gradient_check_that_tells_partials_apart_scores_no_hidden_case(tmp_pa
     print(f"\n02b honest + hostile graded in {time.monotonic() - started:.0f} s: {rows}")
     honest, attack = rows["honest.ipynb"], rows["hostile.ipynb"]
     assert honest["status"] == "ok" and honest["total"] == honest["possible"] == 12, honest
-    assert attack["q2_gradient_check"] == pytest.approx(0.3), attack  # the public case only: 10% of 3 points
-    assert attack["total"] == pytest.approx(12 - 2.7), attack
+    assert attack["q2_gradient_check"] <= 0.3 + 1e-9, attack  # at most the public share: 10% of 3 points
+    assert attack["total"] <= 12 - 2.7 + 1e-9, attack
 
 
 # ---------------------------------------------------------------- row 7: deflate bombs

@@ -29,7 +29,7 @@ The protocol (:class:`LongDepsProtocol`) is the same for every cell:
 
 A run ends in one of three **outcomes** (:func:`outcomes`): ``solved`` (the validation MSE fell below the
 threshold within the budget), ``diverged`` (a validation check found a non-finite MSE: gradient clipping bounds
-each update, not the growth of the forward pass, so a run can still blow up) or ``budget`` (neither, after the whole
+the gradient Adam receives, not the growth of the forward pass, so a run can still blow up) or ``budget`` (neither, after the whole
 budget). ``updates`` is the number of updates actually trained: the update count at the solving check, at the
 check that found the non-finite MSE, or the budget.
 

@@ -42,8 +42,8 @@ def adding_problem(
 
     With ``split_halves=True`` (the usual set-up, e.g. Le, Jaitly & Hinton 2015) the first marker falls in the
     first half of the sequence (steps ``0 … T//2 − 1``) and the second in the second half. What the network must
-    bridge is the lag from the first marker to the end of the sequence, where the answer is read: ``T//2 + 1 …
-    T`` steps (counting the final step), about ``3T/4`` on average. The gap between the two markers does not
+    bridge is the lag from the first marker to the end of the sequence, where the answer is read: ``T − T//2 + 1 …
+    T`` steps (counting the final step; ``T/2 + 1 … T`` for an even ``T``), about ``3T/4`` on average. The gap between the two markers does not
     matter: the second value can be added the moment it arrives. With ``split_halves=False`` the two positions are any two
     distinct steps.
 

@@ -24,6 +24,7 @@ CASES = {
         "from utils import cells\ndef gru_step(x):\n    return cells.gru_step(x)\ndef answer(x):\n    return gru_step(x)\n",
         True,
     ),
+    "default argument": ("from utils import cells\ndef answer(x, _step=cells.gru_step):\n    return _step(x)\n", True),
     "own function of that name": ("def gru_step(x):\n    return x\ndef answer(x):\n    return gru_step(x)\n", False),
     "local variable of that name": ("def answer(x):\n    gru_step = x * 2\n    return gru_step\n", False),
     "honest": ("import numpy as np\ndef answer(x):\n    return np.tanh(x)\n", False),

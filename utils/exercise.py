@@ -66,6 +66,10 @@ def used_names(function: Callable) -> set[str]:
         return set()
     home = function.__globals__
     names: set[str] = set()
+    # default values and annotations are evaluated where the function is defined: the source names them
+    bound = [*(function.__defaults__ or ()), *(function.__kwdefaults__ or {}).values()]
+    bound += list(getattr(function, "__annotations__", {}).values())
+    names |= {target for target in map(_target_name, bound) if target}
     seen: set[int] = set()
     todo: list[types.CodeType] = [code]
     while todo:

@@ -3,7 +3,7 @@ OK_FORMAT = True
 test = {   'name': 'q2_rnn_step',
     'points': 2,
     'suites': [   {   'cases': [   {   'code': '>>> from utils.exercise import check_not_calling\n'
-                                               ">>> check_not_calling(rnn_step, 'rnn_step', 'rnn_forward', 'rnn_cell_step', 'SimpleRNN', 'SimpleRNNCell')\n",
+                                               ">>> check_not_calling(rnn_step, 'rnn_step', 'rnn_forward', 'rnn_cell_step', 'SimpleRNN', 'SimpleRNNCell', '_rnn')\n",
                                        'hidden': False,
                                        'locked': False},
                                    {   'code': '>>> _W_h = np.array([[0.5, 1.0, 0.0], [-0.5, 0.25, 0.5], [0.0, -1.0, 0.5]])\n'

@@ -2,7 +2,8 @@ OK_FORMAT = True
 
 test = {   'name': 'q1_nog_lstm_step',
     'points': 2,
-    'suites': [   {   'cases': [   {   'code': ">>> from utils.exercise import check_not_calling\n>>> check_not_calling(nog_lstm_step, 'lstm_step', 'LSTM', 'LSTMCell')\n",
+    'suites': [   {   'cases': [   {   'code': '>>> from utils.exercise import check_not_calling\n'
+                                               ">>> check_not_calling(nog_lstm_step, 'lstm_step', 'LSTM', 'LSTMCell', 'lstm_trace', 'lstm_forward', '_lstm')\n",
                                        'hidden': False,
                                        'locked': False},
                                    {   'code': '>>> _k, _r, _b = (np.array([[1.0, -1.0, 0.5], [0.5, 0.0, -1.0]]), np.array([[0.5, 1.0, 0.25]]), np.array([0.0, 0.5, 0.25]))\n'

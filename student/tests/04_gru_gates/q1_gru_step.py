@@ -2,7 +2,8 @@ OK_FORMAT = True
 
 test = {   'name': 'q1_gru_step',
     'points': 2,
-    'suites': [   {   'cases': [   {   'code': ">>> from utils.exercise import check_not_calling\n>>> check_not_calling(torch_gru_step, 'gru_step', 'gru_trace', 'GRU', 'GRUCell')\n",
+    'suites': [   {   'cases': [   {   'code': '>>> from utils.exercise import check_not_calling\n'
+                                               ">>> check_not_calling(torch_gru_step, 'gru_step', 'gru_trace', 'GRU', 'GRUCell', 'gru_forward', '_gru')\n",
                                        'hidden': False,
                                        'locked': False},
                                    {   'code': '>>> _g = np.random.default_rng(0)\n'

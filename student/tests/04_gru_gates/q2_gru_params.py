@@ -2,7 +2,8 @@ OK_FORMAT = True
 
 test = {   'name': 'q2_gru_params',
     'points': 1,
-    'suites': [   {   'cases': [   {   'code': ">>> from utils.exercise import check_not_calling\n>>> check_not_calling(gru_params, 'gru_param_count', 'count_params', 'GRU', 'GRUCell')\n",
+    'suites': [   {   'cases': [   {   'code': '>>> from utils.exercise import check_not_calling\n'
+                                               ">>> check_not_calling(gru_params, 'gru_param_count', 'count_params', 'GRU', 'GRUCell', 'lstm_param_count')\n",
                                        'hidden': False,
                                        'locked': False},
                                    {   'code': '>>> for _args, _want in [((1, 1, False), 9), ((1, 1, True), 12), ((2, 3, True, False), 30)]:\n'

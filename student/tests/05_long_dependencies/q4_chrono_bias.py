@@ -2,7 +2,9 @@ OK_FORMAT = True
 
 test = {   'name': 'q4_chrono_bias',
     'points': 2,
-    'suites': [   {   'cases': [   {'code': ">>> from utils.exercise import check_not_calling\n>>> check_not_calling(chrono_gru_bias, 'chrono_bias')\n", 'hidden': False, 'locked': False},
+    'suites': [   {   'cases': [   {   'code': ">>> from utils.exercise import check_not_calling\n>>> check_not_calling(chrono_gru_bias, 'chrono_bias', 'ChronoInitializer')\n",
+                                       'hidden': False,
+                                       'locked': False},
                                    {   'code': '>>> _b = chrono_gru_bias(4, 100, seed=0)\n'
                                                ">>> assert np.shape(_b) == (2, 12), f'expected shape (2, 3 * units) = (2, 12), got {np.shape(_b)}'\n"
                                                '>>> assert np.asarray(_b).dtype == np.float32, f"expected float32 (Keras\'s weight dtype), got {np.asarray(_b).dtype}"\n'

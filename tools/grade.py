@@ -345,6 +345,8 @@ def _worker_grade(job: dict, env: dict) -> dict:
             if found:
                 answers_raised[question] = found
             broken = broken_rules(results)
+            # a rule case (utils.exercise.check_not_calling) earns nothing itself: it can only zero the question
+            cases = [case for case, r in zip(cases, results) if "check_not_calling(" not in str(r.test_case.body)]
             if broken:
                 notes.append(f"{question}: scored 0, {broken}")
                 cases = [(hidden, False) for hidden, _ in cases]

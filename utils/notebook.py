@@ -22,6 +22,7 @@ from collections.abc import Iterator
 #: Colab's runtime and fails if it changes a preinstalled package.
 COLAB_GRADER_PINS = ["otter-grader==7.0.0", "fica==0.4.1", "ipylab==1.1.0", "python-frontmatter==1.3.0"]
 
+
 @contextlib.contextmanager
 def quiet_native_stderr() -> Iterator[None]:
     """Send what C++ code writes to the process's standard error (file descriptor 2) to ``/dev/null`` meanwhile.

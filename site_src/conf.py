@@ -42,12 +42,18 @@ mathjax2_config = {
     },
     "TeX": {"equationNumbers": {"autoNumber": "AMS"}},
     "messageStyle": "none",
+    # a formula is not a tab stop (206 of a page's 331 were); its menu is still on the context menu
+    "menuSettings": {"inTabOrder": False},
+    # no fast preview: it typesets with MathJax's TeX fonts, which the package does not ship (a font 404)
+    "fast-preview": {"disabled": True},
     # the package ships the STIX-Web fonts only (as the classic Jupyter Notebook configured it)
     "HTML-CSS": {"availableFonts": [], "webFont": "STIX-Web", "imageFont": None, "preferredFont": None},
 }
 
 html_theme = "sphinx_book_theme"
+templates_path = ["_templates"]  # the site title inside a landmark (navbar-logo.html)
 html_static_path = ["_static"]
+html_favicon = "_static/favicon.svg"
 html_css_files = ["course.css"]
 html_last_updated_fmt = ""
 html_theme_options = {

@@ -403,6 +403,13 @@ def _slide_cell(source: str, slide: str, notes: bool = False) -> nbformat.Notebo
     return cell
 
 
+def _number_ids(cell: nbformat.NotebookNode, parts: list[nbformat.NotebookNode]) -> list[nbformat.NotebookNode]:
+    """The cells a notebook cell was cut into, with ids derived from its id (stable from build to build)."""
+    for k, part in enumerate(parts):
+        part["id"] = cell.get("id", "cell") if k == 0 else f"{cell.get('id', 'cell')[:56]}-{k}"
+    return parts
+
+
 def _markdown_slides(cell: nbformat.NotebookNode, first: bool) -> list[nbformat.NotebookNode]:
     """A markdown cell as slides: its heading and first paragraph (at most :data:`SLIDE_WORDS` words, cut at a
     sentence) on a slide, every figure, display formula and table on a sub-slide of its own, and the rest of the
@@ -411,21 +418,26 @@ def _markdown_slides(cell: nbformat.NotebookNode, first: bool) -> list[nbformat.
     if first:
         return [_slide_cell(cell.source, "slide")]
     blocks = _markdown_blocks(cell.source)
-    slide, notes, extra, budget = [], [], [], SLIDE_WORDS
+    slide, notes, extra, budget, follows = [], [], [], SLIDE_WORDS, False
     for block in blocks:
         what = _kind(block)
         if what == "heading" and not slide and not notes:
             slide.append(block)
+        elif what == "math" and follows and _words(block) <= 40:
+            slide.append(block)  # the formula that the slide's sentence leads into
+            follows = False
         elif what in ("image", "math", "table", "code"):
             extra.append(block)
         elif budget > 0 and not notes and not extra:
             kept, rest = _condense(block, budget)
             slide.append(kept)
-            budget = 0
+            budget, follows = 0, not rest
             if rest:
                 notes.append(rest)
+            continue
         else:
             notes.append(block)
+        follows = False
     cells = []
     if slide and extra and _kind(extra[0]) == "image" and _words("\n".join(slide)) <= 12:
         slide.append(extra.pop(0))  # a heading and its figure: one slide
@@ -502,10 +514,10 @@ def slides_notebook(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNo
             if index == 0 and cell.source.startswith("# "):
                 page = f"../notebooks/{Path(name).stem}.html"
                 cell.source = f'{cell.source.splitlines()[0]}\n\n<a href="{page}">the page with all outputs</a>'
-            cells += _markdown_slides(cell, first=index == 0)
+            cells += _number_ids(cell, _markdown_slides(cell, first=index == 0))
         elif cell.cell_type == "code":
             visible = [c for c in cells if c.metadata["slideshow"]["slide_type"] != "skip"]
-            cells += _code_slides(cell, visible[-1] if visible else None)
+            cells += _number_ids(cell, _code_slides(cell, visible[-1] if visible else None))
         else:
             cell.metadata["slideshow"] = {"slide_type": "skip"}
             cells.append(cell)
@@ -858,6 +870,19 @@ _SLIDE_MEASURES = """() => {
 }"""
 
 
+_UNFOLD_DECK = """() => {
+    const style = document.createElement('style');
+    style.textContent = `html, body, .reveal-viewport, .reveal, .reveal .slides { overflow: visible !important;
+        height: auto !important; position: static !important; transform: none !important; zoom: 1 !important; }
+      .reveal .slides section { display: block !important; position: relative !important; transform: none !important;
+        opacity: 1 !important; visibility: visible !important; top: auto !important; left: auto !important; }`;
+    document.head.appendChild(style);
+    const all = Array.from(document.querySelectorAll('.reveal .slides section'));
+    all.forEach(s => { s.removeAttribute('hidden'); s.removeAttribute('aria-hidden'); });
+    all.filter(s => !s.classList.contains('stack')).forEach(s => courseMark(s));
+}"""
+
+
 def _axe_nodes(results: dict, tally: dict[str, dict]) -> None:
     for violation in results.get("violations", []):
         entry = tally.setdefault(violation["id"], {"impact": violation.get("impact"), "nodes": 0, "where": []})
@@ -894,28 +919,22 @@ def audit(site: Path, profile: Path, decks: list[str] | None = None, pages: list
         for deck in decks:
             page.goto(base + f"slides/{deck}", wait_until="load")
             page.wait_for_function("() => window.Reveal && Reveal.isReady()")
-            wait_for_mathjax(page)
-            result = axe.run(page, options={"resultTypes": ["violations"]}).response  # the deck, on its first slide
-            result["url"] = deck
-            _axe_nodes(result, tally)
+            page.evaluate("() => Reveal.configure({transition: 'none', backgroundTransition: 'none'})")
             indices = page.evaluate("() => Reveal.getSlides().map(s => Reveal.getIndices(s))")
-            for number, where in enumerate(indices[1:], start=2):
-                page.evaluate(f"() => Reveal.slide({where['h']}, {where.get('v') or 0})")
-                page.wait_for_timeout(20)
-                page.evaluate("() => Reveal.layout()")
-                wait_for_mathjax(page)
-                page.evaluate("() => { document.querySelectorAll('[data-axe-here]').forEach(e => e.removeAttribute("
-                              "'data-axe-here')); Reveal.getCurrentSlide().setAttribute('data-axe-here', ''); }")
-                result = axe.run(page, context={"include": [["[data-axe-here]"]]},
-                                 options={"resultTypes": ["violations"]}).response  # fmt: skip
-                result["url"] = f"{deck}#{number}"
-                _axe_nodes(result, tally)
             for number, where in enumerate(indices, start=1):
                 page.evaluate(f"() => Reveal.slide({where['h']}, {where.get('v') or 0})")
-                page.wait_for_timeout(20)
+                wait_for_mathjax(page)
+                page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
                 measures = page.evaluate(_SLIDE_MEASURES)
                 measures["deck"], measures["number"] = deck, number
                 slides.append(measures)
+            # axe once per deck (a run per slide takes seconds): every slide shown at once, each marked as it is
+            # when it is the current one (its scrolling boxes focusable), the deck's controls and number in place
+            page.evaluate(_UNFOLD_DECK)
+            wait_for_mathjax(page)
+            result = axe.run(page, options={"resultTypes": ["violations"]}).response
+            result["url"] = deck
+            _axe_nodes(result, tally)
     for entry in tally.values():
         entry["where"] = entry["where"][:12]
     alts += [a for s in slides for a in s["images"]]

@@ -7,9 +7,15 @@ navigation and search. It is built with Sphinx + MyST-NB + sphinx-book-theme (th
 ``jupyter-server-mathjax`` package, reveal.js from the ``sphinx-revealjs`` package), so it works offline.
 
 The slides (``site/slides/NN_name.slides.html``; ``make slides``) are reveal.js decks made by nbconvert from the same
-executed notebooks. Their structure is derived here, never kept by hand: the title and every ``##`` heading start
-a slide, every ``###`` heading a sub-slide, everything else continues the current slide; the set-up cell is left
-out; long code cells and outputs scroll.
+executed notebooks, made for a room (1280 x 720, 30 px text). Their structure is derived here, never kept by hand
+(:func:`slides_notebook`): the title and every ``##`` heading start a slide, every ``###`` heading a sub-slide; a
+markdown cell keeps its heading and first paragraph on the slide and moves the rest of its prose to the speaker
+notes (``s`` in reveal.js); figures, tables, formulas, code cells and long outputs get sub-slides of their own; the
+set-up cell is left out; code wraps, long code and outputs scroll, and the keyboard reaches every scrolling box.
+
+Pages and slides meet WCAG 2.1 AA as axe-core checks it (``python -m tools.site --audit site``, and
+``tests/test_accessibility.py``): figures take their alt text from their cell's metadata (``mystnb.image.alt``),
+Russian terms are marked ``lang="ru"``, HTML outputs lose empty header cells and low-contrast terminal colours.
 
 Executions are cached in ``.cache/site/<mode>/`` (git-ignored), keyed on the notebook's code cells, the mode (and
 in CI mode its ``ci_parameters``), ``requirements.txt`` and the course code and results the notebooks load
@@ -879,7 +885,7 @@ _UNFOLD_DECK = """() => {
     document.head.appendChild(style);
     const all = Array.from(document.querySelectorAll('.reveal .slides section'));
     all.forEach(s => { s.removeAttribute('hidden'); s.removeAttribute('aria-hidden'); });
-    all.filter(s => !s.classList.contains('stack')).forEach(s => courseMark(s));
+    all.filter(s => !s.classList.contains('stack')).forEach(s => window.courseMark && courseMark(s));
 }"""
 
 

@@ -631,8 +631,8 @@ def _copy_if_changed(src: Path, dst: Path) -> None:
 
 
 def copy_assets(out: Path) -> None:
-    """MathJax 2.7 (``jupyter-server-mathjax``) and reveal.js (``sphinx-revealjs``) into ``out/_static/``, and the
-    course's ``img/`` into ``out/img/`` (the slides' images)."""
+    """MathJax 2.7 (``jupyter-server-mathjax``), reveal.js (``sphinx-revealjs``) and the favicon into
+    ``out/_static/``, and the course's ``img/`` into ``out/img/`` (the slides' images)."""
     import jupyter_server_mathjax
     import sphinx_revealjs
 
@@ -649,6 +649,7 @@ def copy_assets(out: Path) -> None:
             marker.write_text(str(src))
     for image in sorted((ROOT / "img").glob("*.png")):
         _copy_if_changed(image, out / "img" / image.name)
+    _copy_if_changed(SOURCE / "_static" / "favicon.svg", out / "_static" / "favicon.svg")  # the decks' too
 
 
 # --- building -----------------------------------------------------------------------------------------------------

@@ -847,7 +847,10 @@ _SLIDE_MEASURES = """() => {
     const box = slide.getBoundingClientRect();
     const shown = el => el.offsetParent !== null && !el.closest('aside.notes');
     const px = el => parseFloat(getComputedStyle(el).fontSize) * scale;
-    const keyboard = el => el.closest('[tabindex="0"]') !== null;
+    const keyboard = el => {  // the box itself, or a box inside the slide around it, is a tab stop
+        const stop = el.closest('[tabindex="0"]');
+        return stop !== null && stop !== slide && slide.contains(stop);
+    };
     const code = Array.from(slide.querySelectorAll('.jp-InputArea-editor')).filter(shown).map(ed => {
         const wide = [ed].concat(Array.from(ed.querySelectorAll('pre')))
             .some(e => e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().right > box.right + 1);
@@ -857,7 +860,7 @@ _SLIDE_MEASURES = """() => {
         .filter(shown).map(t => {
             const holder = t.closest('.jp-OutputArea-output, .jp-RenderedMarkdown');
             const wide = holder.scrollWidth > holder.clientWidth + 1 || t.getBoundingClientRect().right > box.right + 1;
-            return wide && !keyboard(holder);
+            return {cut: wide && !keyboard(holder), wide: wide};
         });
     const prose = Array.from(slide.querySelectorAll('.jp-RenderedMarkdown p, .jp-RenderedMarkdown li'))
         .filter(e => shown(e) && e.textContent.trim());
@@ -868,7 +871,7 @@ _SLIDE_MEASURES = """() => {
         tall: slide.scrollHeight > height + 2,
         screens: slide.scrollHeight / height,
         code_cells: code.length, code_cut: code.filter(c => c.cut).length, code_wide: code.filter(c => c.wide).length,
-        tables_cut: tables.filter(x => x).length,
+        tables_cut: tables.filter(x => x.cut).length, tables_wide: tables.filter(x => x.wide).length,
         body_px: prose.map(px), code_px: pres.map(px),
         words: (clone.textContent.match(/\\w+/g) || []).length,
         images: Array.from(slide.querySelectorAll('img')).filter(shown).map(i => i.getAttribute('alt')),
@@ -967,6 +970,7 @@ def audit_summary(report: dict) -> dict:
         "code cells cut at the right edge (not keyboard-scrollable)": f"{sum(s['code_cut'] for s in slides)} of {sum(s['code_cells'] for s in slides)}",
         "code cells wider than their box": sum(s["code_wide"] for s in slides),
         "tables cut (not keyboard-scrollable)": sum(s["tables_cut"] for s in slides),
+        "tables wider than their box (keyboard-scrollable)": sum(s.get("tables_wide", 0) for s in slides),
         "median words per slide": statistics.median(s["words"] for s in slides) if slides else 0,
         "body text px (min / median)": f"{min(body):.1f} / {statistics.median(body):.1f}" if body else "-",
         "code px (min / median)": f"{min(code):.1f} / {statistics.median(code):.1f}" if code else "-",

@@ -847,20 +847,18 @@ _SLIDE_MEASURES = """() => {
     const box = slide.getBoundingClientRect();
     const shown = el => el.offsetParent !== null && !el.closest('aside.notes');
     const px = el => parseFloat(getComputedStyle(el).fontSize) * scale;
-    const keyboard = el => {  // the box itself, or a box inside the slide around it, is a tab stop
-        const stop = el.closest('[tabindex="0"]');
-        return stop !== null && stop !== slide && slide.contains(stop);
-    };
+    // a box that is wider than it shows is cut unless the keyboard can scroll it: it is itself a tab stop
+    // (a tab stop around it does not scroll it; nbconvert makes every cell's wrapper one)
+    const cut = e => (e.scrollWidth > e.clientWidth + 1 && e.getAttribute('tabindex') !== '0') ||
+                     e.getBoundingClientRect().right > box.right + 1;
     const code = Array.from(slide.querySelectorAll('.jp-InputArea-editor')).filter(shown).map(ed => {
-        const wide = [ed].concat(Array.from(ed.querySelectorAll('pre')))
-            .some(e => e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().right > box.right + 1);
-        return {cut: wide && !keyboard(ed.querySelector('pre') || ed), wide: wide};
+        const parts = [ed].concat(Array.from(ed.querySelectorAll('pre')));
+        return {cut: parts.some(cut), wide: parts.some(e => e.scrollWidth > e.clientWidth + 1)};
     });
     const tables = Array.from(slide.querySelectorAll('.jp-OutputArea-output table, .jp-RenderedMarkdown table'))
         .filter(shown).map(t => {
             const holder = t.closest('.jp-OutputArea-output, .jp-RenderedMarkdown');
-            const wide = holder.scrollWidth > holder.clientWidth + 1 || t.getBoundingClientRect().right > box.right + 1;
-            return {cut: wide && !keyboard(holder), wide: wide};
+            return {cut: cut(holder), wide: holder.scrollWidth > holder.clientWidth + 1};
         });
     const prose = Array.from(slide.querySelectorAll('.jp-RenderedMarkdown p, .jp-RenderedMarkdown li'))
         .filter(e => shown(e) && e.textContent.trim());

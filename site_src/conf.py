@@ -33,6 +33,7 @@ suppress_warnings = ["myst.header"]  # a notebook's "## Overview" etc. follow it
 # MathJax 2.7 from the site's own _static (tools.site copies it there from jupyter-server-mathjax): no CDN.
 mathjax_path = "mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"
 myst_update_mathjax = False  # MyST only knows MathJax 3+ configs; this one is MathJax 2's
+_LOCAL_MATH_FONTS = "local('STIX Two Math'), local('Cambria Math'), local('DejaVu Serif')"
 mathjax2_config = {
     "tex2jax": {
         "inlineMath": [["\\(", "\\)"]],
@@ -42,12 +43,24 @@ mathjax2_config = {
     },
     "TeX": {"equationNumbers": {"autoNumber": "AMS"}},
     "messageStyle": "none",
+    # a formula is not a tab stop (206 of a page's 331 were); its menu is still on the context menu
+    "menuSettings": {"inTabOrder": False},
+    # no fast preview: it typesets with MathJax's TeX fonts, which the package does not ship (a font 404)
+    "fast-preview": {"disabled": True},
     # the package ships the STIX-Web fonts only (as the classic Jupyter Notebook configured it)
     "HTML-CSS": {"availableFonts": [], "webFont": "STIX-Web", "imageFont": None, "preferredFont": None},
+    # Chromium renders MathML natively; MathJax's native-MathML fonts for calligraphic, double-struck, script and
+    # Fraktur letters are not shipped either (a 404): the system's math fonts instead
+    "NativeMML": {"styles": {f"@font-face /*{i}*/": {"font-family": family, "src": _LOCAL_MATH_FONTS}
+                             for i, family in enumerate(["MathJax_Caligraphic-WEB", "MathJax_Caligraphic-WEB",
+                                                         "MathJax_AMS-WEB", "MathJax_Script-WEB",
+                                                         "MathJax_Fraktur-WEB", "MathJax_Fraktur-WEB"], start=1)}},
 }
 
 html_theme = "sphinx_book_theme"
+templates_path = ["_templates"]  # the site title inside a landmark (navbar-logo.html)
 html_static_path = ["_static"]
+html_favicon = "_static/favicon.svg"
 html_css_files = ["course.css"]
 html_last_updated_fmt = ""
 html_theme_options = {

@@ -41,7 +41,8 @@ def test_slide_structure_is_derived_from_headings() -> None:
     nb = _notebook(md("# 01 · Title\n\nbadges"), md("## Overview\ntext"), setup, md("### A part"), code("1 + 1"),
                    md("plain prose, with a ## inside"), md("#### a small heading"))  # fmt: skip
     types = [c.metadata["slideshow"]["slide_type"] for c in site.slides_notebook(nb, "01_x.ipynb").cells]
-    assert types == ["slide", "slide", "skip", "subslide", "-", "-", "-"]
+    # a short code cell stays with the heading that introduces it; prose after code starts a sub-slide
+    assert types == ["slide", "slide", "skip", "subslide", "-", "subslide", "subslide"]
 
 
 def test_page_notebook_uses_local_images_and_no_remote_badges() -> None:

@@ -3,7 +3,8 @@
 Each check takes a notebook (an ``nbformat`` node) and returns a list of problems, empty when all is well:
 the skeleton (title, Overview, Setup, set-up cell, parameters cell, lesson, Exercises, Summary, Further reading,
 in that order), committed outputs, image links (absolute raw URLs into ``img/`` only, no attachments), the
-``metadata.rnn_course`` block and its CI parameters, and the otter exercise markers.
+``metadata.rnn_course`` block and its CI parameters, the otter exercise markers, and (for the notebooks in
+:data:`ALT_TEXT_NOTEBOOKS`) an alt text on every code cell that draws a figure.
 The tests run every check on every notebook, and on broken notebooks to prove each check can fail.
 """
 
@@ -23,6 +24,95 @@ IMG = ROOT / "img"
 REQUIRED_META = ("title", "learn", "minutes", "ci_parameters")
 _MD_IMAGE = re.compile(r"!\[[^\]]*\]\((?P<md>[^)\s]+)[^)]*\)|<img[^>]*\bsrc=[\"'](?P<html>[^\"']+)[\"']")
 _NAME = re.compile(r"^\d\d[a-z]?_[a-z0-9_]+\.ipynb$")  # 02b_...: a notebook inserted after 02
+
+
+#: The notebooks (by number) whose plotting cells must carry an alt text (:func:`check_alt_text`); every notebook,
+#: once each has its alt texts.
+ALT_TEXT_NOTEBOOKS = ("01", "02", "02b", "03", "04", "05", "06", "07")
+#: Method and function names that draw a matplotlib figure (on ``plt``, an axes, a figure or a DataFrame), and the
+#: course's plotting helpers.
+DRAWING_CALLS = frozenset({
+    "plot", "scatter", "bar", "barh", "hist", "hist2d", "imshow", "matshow", "pcolor", "pcolormesh", "semilogx",
+    "semilogy", "loglog", "step", "stem", "fill_between", "fill_betweenx", "errorbar", "boxplot", "violinplot",
+    "contour", "contourf", "quiver", "pie", "stackplot", "heatmap", "subplots", "subplot", "figure", "show",
+    "plot_history", "plot_log_curves",
+})  # fmt: skip
+#: Alt texts that say nothing about the figure.
+GENERIC_ALT = re.compile(r"^\W*(figure|plot|image|graph|chart|output|picture|untitled|no description.*)\W*$", re.I)
+
+
+def _calls(tree: ast.AST) -> list[str]:
+    """The names of the functions and methods called in ``tree`` (``plt.plot(...)`` -> ``plot``)."""
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            names.append(func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", ""))
+    return names
+
+
+def plotting_cells(nb) -> list[int]:
+    """Indices of the code cells that draw a figure when they run.
+
+    A cell draws when a statement at its top level (not inside a ``def`` or ``class``) calls one of
+    :data:`DRAWING_CALLS` (``plt.plot``, ``ax.imshow``, ``df.plot``, ``plot_history``...), any function of
+    ``matplotlib.pyplot`` (``plt.*``) or of ``utils.diagrams``, or a function defined in an earlier cell that
+    draws (a notebook's own helper: ``def show(...): ax.plot(...)`` then ``show(...)``); a cell that only defines
+    such a helper does not draw. Cells that do not parse (otter markers, IPython magics) are skipped.
+    """
+    drawing_defs: set[str] = set()
+    found = []
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:
+            continue
+
+        def draws(node: ast.AST) -> bool:
+            for sub in ast.walk(node):
+                if not isinstance(sub, ast.Call):
+                    continue
+                func = sub.func
+                name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                owner = func.value if isinstance(func, ast.Attribute) else None
+                owner_name = getattr(owner, "id", getattr(owner, "attr", ""))
+                if name in DRAWING_CALLS or name in drawing_defs or owner_name in ("plt", "pyplot", "diagrams"):
+                    return True
+            return False
+
+        for node in tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and draws(node):
+                drawing_defs.add(node.name)
+        if any(draws(node) for node in tree.body if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef,
+                                                                         ast.ClassDef))):  # fmt: skip
+            found.append(index)
+    return found
+
+
+def check_alt_text(nb, number: str | None = None) -> list[str]:
+    """Every code cell that draws (:func:`plotting_cells`) has an alt text in its metadata
+    (``mystnb: {image: {alt: ...}}``, which the site and the slides put on the figure), specific (not "figure"),
+    of at least five words, and not the same as another figure's. Checked for the notebooks numbered in
+    :data:`ALT_TEXT_NOTEBOOKS` (``number`` None: always)."""
+    if number is not None and number not in ALT_TEXT_NOTEBOOKS:
+        return []
+    problems, seen = [], {}
+    for index in plotting_cells(nb):
+        cell = nb.cells[index]
+        alt = cell.get("metadata", {}).get("mystnb", {}).get("image", {}).get("alt")
+        where = f"cell {index} (id {cell.get('id', '?')})"
+        if not isinstance(alt, str) or not alt.strip():
+            problems.append(f"{where} draws a figure but has no alt text: add metadata "
+                            '{"mystnb": {"image": {"alt": "what the figure shows and what to look for"}}}')
+        elif GENERIC_ALT.match(alt) or len(alt.split()) < 5:
+            problems.append(f"{where}: alt text {alt!r} is generic; say what the figure shows and what to look for")
+        elif alt.strip() in seen:
+            problems.append(f"{where}: the same alt text as cell {seen[alt.strip()]}; each figure needs its own")
+        else:
+            seen[alt.strip()] = index
+    return problems
 
 
 def _tags(cell) -> list[str]:
@@ -168,6 +258,7 @@ def check_notebook(path: Path) -> list[str]:
     nb = nbformat.read(path, as_version=4)
     for check in CHECKS:
         problems += check(nb)
+    problems += check_alt_text(nb, path.name.split("_")[0])
     return problems
 
 

@@ -7,9 +7,15 @@ navigation and search. It is built with Sphinx + MyST-NB + sphinx-book-theme (th
 ``jupyter-server-mathjax`` package, reveal.js from the ``sphinx-revealjs`` package), so it works offline.
 
 The slides (``site/slides/NN_name.slides.html``; ``make slides``) are reveal.js decks made by nbconvert from the same
-executed notebooks. Their structure is derived here, never kept by hand: the title and every ``##`` heading start
-a slide, every ``###`` heading a sub-slide, everything else continues the current slide; the set-up cell is left
-out; long code cells and outputs scroll.
+executed notebooks, made for a room (1280 x 720, 30 px text). Their structure is derived here, never kept by hand
+(:func:`slides_notebook`): the title and every ``##`` heading start a slide, every ``###`` heading a sub-slide; a
+markdown cell keeps its heading and first paragraph on the slide and moves the rest of its prose to the speaker
+notes (``s`` in reveal.js); figures, tables, formulas, code cells and long outputs get sub-slides of their own; the
+set-up cell is left out; code wraps, long code and outputs scroll, and the keyboard reaches every scrolling box.
+
+Pages and slides meet WCAG 2.1 AA as axe-core checks it (``python -m tools.site --audit site``, and
+``tests/test_accessibility.py``): figures take their alt text from their cell's metadata (``mystnb.image.alt``),
+Russian terms are marked ``lang="ru"``, HTML outputs lose empty header cells and low-contrast terminal colours.
 
 Executions are cached in ``.cache/site/<mode>/`` (git-ignored), keyed on the notebook's code cells, the mode (and
 in CI mode its ``ci_parameters``), ``requirements.txt`` and the course code and results the notebooks load
@@ -226,13 +232,15 @@ def _drop_widget_views(nb: nbformat.NotebookNode) -> None:
 
 def page_notebook(nb: nbformat.NotebookNode, name: str, config: dict[str, str]) -> nbformat.NotebookNode:
     """The notebook as the site shows it: the badge row replaced by text links (Colab, GitHub, slides), images
-    from the site's own ``img/``, widget views reduced to their text."""
+    from the site's own ``img/``, widget views reduced to their text, Russian terms marked ``lang="ru"``, HTML
+    outputs made accessible (:func:`accessible_html`)."""
     nb = copy.deepcopy(nb)
     _drop_widget_views(nb)
+    _accessible_outputs(nb)
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "markdown":
             continue
-        source = _local_images(cell.source, "../")
+        source = mark_russian(_local_images(cell.source, "../"))
         if index == 0 and source.startswith("# "):
             source = f"{source.splitlines()[0]}\n\n{_links(config, name, slides=True)}"
         cell.source = source
@@ -240,7 +248,8 @@ def page_notebook(nb: nbformat.NotebookNode, name: str, config: dict[str, str]) 
 
 
 def slide_type(cell: nbformat.NotebookNode) -> str:
-    """The reveal.js slide type of a cell, derived from the notebook's structure."""
+    """The reveal.js slide type of a cell's heading, derived from the notebook's structure: the title and every
+    ``##`` heading start a slide, a ``###`` heading a sub-slide; the set-up cell is skipped."""
     tags = cell.get("metadata", {}).get("tags", [])
     if "setup" in tags or "injected-parameters" in tags:
         return "skip"
@@ -253,17 +262,272 @@ def slide_type(cell: nbformat.NotebookNode) -> str:
     return "-"
 
 
+#: Words of prose a slide keeps from a markdown cell; the rest of the cell's prose goes to the speaker notes.
+SLIDE_WORDS = 45
+#: A code cell's outputs stay on its slide when they are this many lines of text or fewer (and no figure, no table).
+SHORT_OUTPUT_LINES = 6
+#: A code cell joins the slide of the prose before it when that prose has this many words or fewer...
+INTRO_WORDS = 30
+#: ...and the code this many lines or fewer.
+INTRO_CODE_LINES = 8
+
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_CYRILLIC_RUN = re.compile(r"[\u0400-\u04ff]+(?:[ \u00a0\-\u2010-\u2014,;:.()«»]*[\u0400-\u04ff]+)*")
+_INLINE_CODE = re.compile(r"(`+)(?:.|\n)*?\1|<span lang=\"ru\">.*?</span>|\]\([^)]*\)|\$\$(?:.|\n)*?\$\$|\$[^$\n]+\$")
+
+
+def mark_russian(text: str) -> str:
+    """Markdown ``text`` with every run of Russian words wrapped in ``<span lang="ru">`` (WCAG 3.1.2: a screen
+    reader then reads it with Russian rules). Code (fenced or inline), link targets and math are left alone."""
+    out, fenced = [], False
+    for line in text.split("\n"):
+        if _FENCE.match(line):
+            fenced = not fenced
+        if fenced or _FENCE.match(line) or not _CYRILLIC_RUN.search(line):
+            out.append(line)
+            continue
+        parts, last = [], 0
+        for skip in _INLINE_CODE.finditer(line):
+            parts.append(_CYRILLIC_RUN.sub(lambda m: f'<span lang="ru">{m.group(0)}</span>', line[last : skip.start()]))
+            parts.append(skip.group(0))
+            last = skip.end()
+        parts.append(_CYRILLIC_RUN.sub(lambda m: f'<span lang="ru">{m.group(0)}</span>', line[last:]))
+        out.append("".join(parts))
+    return "\n".join(out)
+
+
+_EMPTY_TH = re.compile(r"<th(\s[^>]*)?>(?:\s|&nbsp;|&#160;)*</th>")
+_RICH_PRE = "<pre style=\"white-space:pre;overflow-x:auto;line-height:normal;"
+_STYLE_COLOR = re.compile(r"(?<![-\w])(?:text-decoration-color|background-color|color)\s*:\s*#[0-9a-fA-F]{3,6}\s*;?\s*")
+
+
+def accessible_html(html: str) -> str:
+    """An HTML output made readable for everyone: a table header cell with no text (pandas' corner cell, the blank
+    cells of its index-name row) becomes a data cell (axe's empty-table-header); the colours of ``rich``'s
+    terminal text (Keras's ``model.summary()``: light cyan on grey, 1.6:1) are dropped, so it reads in the page's
+    own text colour."""
+    html = _EMPTY_TH.sub(lambda m: f"<td{m.group(1) or ''}></td>", html)
+    if _RICH_PRE in html:
+        html = re.sub(r'style="([^"]*)"', lambda m: f'style="{_STYLE_COLOR.sub("", m.group(1))}"', html)
+    return html
+
+
+def _accessible_outputs(nb: nbformat.NotebookNode) -> None:
+    """Apply :func:`accessible_html` to every HTML output of ``nb`` (in place)."""
+    for cell in nb.cells:
+        for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            html = out.get("data", {}).get("text/html")
+            if html is not None:
+                out["data"]["text/html"] = accessible_html(html if isinstance(html, str) else "".join(html))
+
+
+def alt_text(cell: nbformat.NotebookNode) -> str | None:
+    """The author's alt text of the figures a code cell draws: its ``mystnb.image.alt`` metadata (which MyST-NB
+    puts on the site's ``<img>``; the slides' template reads it too), or None."""
+    alt = cell.get("metadata", {}).get("mystnb", {}).get("image", {}).get("alt")
+    return alt.strip() if isinstance(alt, str) and alt.strip() else None
+
+
+def notebook_title(nb: nbformat.NotebookNode, name: str) -> str:
+    """The notebook's title: ``metadata.rnn_course.title``, else its ``# `` heading, else the file name."""
+    title = nb.metadata.get("rnn_course", {}).get("title")
+    if title:
+        return f"{Path(name).stem.split('_')[0]} · {title}"
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and cell.source.startswith("# "):
+            return cell.source.splitlines()[0][2:].strip()
+    return Path(name).stem
+
+
+def _markdown_blocks(text: str) -> list[str]:
+    """``text`` cut into blocks at blank lines (a fenced code block or a ``$$`` display is one block), a leading
+    heading line its own block."""
+    blocks, current, fenced, math = [], [], False, False
+    for line in text.split("\n"):
+        if _FENCE.match(line):
+            fenced = not fenced
+        if not fenced and line.count("$$") % 2:
+            math = not math
+        if not fenced and not math and (not line.strip() or (line.startswith("#") and not current)):
+            if line.strip():
+                blocks.append(line)
+            elif current:
+                blocks.append("\n".join(current))
+                current = []
+            continue
+        current.append(line)
+    if current:
+        blocks.append("\n".join(current))
+    return [b for b in blocks if b.strip()]
+
+
+def _words(text: str) -> int:
+    return len(re.findall(r"\w+", text))
+
+
+def _kind(block: str) -> str:
+    first = block.lstrip()
+    if first.startswith("#"):
+        return "heading"
+    if first.startswith(("![", "<img")):
+        return "image"
+    if first.startswith(("$$", "\\begin")):
+        return "math"
+    if first.startswith("|"):
+        return "table"
+    if first.startswith(("```", "~~~")):
+        return "code"
+    if re.match(r"([-*+]|\d+\.)\s", first):
+        return "list"
+    return "prose"
+
+
+def _condense(block: str, budget: int) -> tuple[str, str]:
+    """The first sentences of a prose or list ``block`` that fit in ``budget`` words (at least one), and the rest."""
+    if _words(block) <= budget:
+        return block, ""
+    if _kind(block) == "list":
+        items = re.split(r"\n(?=\s*(?:[-*+]|\d+\.)\s)", block)
+        kept = [items[0]]
+        for item in items[1:]:
+            if _words("\n".join(kept + [item])) > budget:
+                break
+            kept.append(item)
+        return "\n".join(kept), "\n".join(items[len(kept) :])
+    sentences = re.split(r"(?<=[.!?:])\s+(?=[A-Z(*_`$])", block)
+    kept = [sentences[0]]
+    for sentence in sentences[1:]:
+        if _words(" ".join(kept + [sentence])) > budget:
+            break
+        kept.append(sentence)
+    return " ".join(kept), " ".join(sentences[len(kept) :])
+
+
+def _slide_cell(source: str, slide: str, notes: bool = False) -> nbformat.NotebookNode:
+    cell = nbformat.v4.new_markdown_cell(source)
+    cell.metadata["slideshow"] = {"slide_type": "notes" if notes else slide}
+    return cell
+
+
+def _number_ids(cell: nbformat.NotebookNode, parts: list[nbformat.NotebookNode]) -> list[nbformat.NotebookNode]:
+    """The cells a notebook cell was cut into, with ids derived from its id (stable from build to build)."""
+    for k, part in enumerate(parts):
+        part["id"] = cell.get("id", "cell") if k == 0 else f"{cell.get('id', 'cell')[:56]}-{k}"
+    return parts
+
+
+def _markdown_slides(cell: nbformat.NotebookNode, first: bool) -> list[nbformat.NotebookNode]:
+    """A markdown cell as slides: its heading and first paragraph (at most :data:`SLIDE_WORDS` words, cut at a
+    sentence) on a slide, every figure, display formula and table on a sub-slide of its own, and the rest of the
+    prose in the speaker notes (reveal.js shows them with ``s``)."""
+    kind = slide_type(cell)
+    if first:
+        return [_slide_cell(cell.source, "slide")]
+    blocks = _markdown_blocks(cell.source)
+    slide, notes, extra, budget, follows = [], [], [], SLIDE_WORDS, False
+    for block in blocks:
+        what = _kind(block)
+        if what == "heading" and not slide and not notes:
+            slide.append(block)
+        elif what == "math" and follows and _words(block) <= 40:
+            slide.append(block)  # the formula that the slide's sentence leads into
+            follows = False
+        elif what in ("image", "math", "table", "code"):
+            extra.append(block)
+        elif budget > 0 and not notes and not extra:
+            kept, rest = _condense(block, budget)
+            slide.append(kept)
+            budget, follows = 0, not rest
+            if rest:
+                notes.append(rest)
+            continue
+        else:
+            notes.append(block)
+        follows = False
+    cells = []
+    if slide and extra and _kind(extra[0]) == "image" and _words("\n".join(slide)) <= 12:
+        slide.append(extra.pop(0))  # a heading and its figure: one slide
+    if slide:
+        cells.append(_slide_cell("\n\n".join(slide), "subslide" if kind == "-" else kind))
+    if notes:
+        cells.append(_slide_cell("\n\n".join(notes), "", notes=True))
+    for i, block in enumerate(extra):
+        same = i > 0 and _kind(block) == _kind(extra[i - 1]) == "math" and _words(block + extra[i - 1]) < 60
+        if same:
+            cells[-1].source += "\n\n" + block
+        else:
+            cells.append(_slide_cell(block, "subslide" if cells or kind == "-" else kind))
+    return cells
+
+
+def _has_figure(outputs: list) -> bool:
+    return any(any(k in o.get("data", {}) for k in ("image/png", "image/jpeg", "image/svg+xml")) for o in outputs)
+
+
+def _output_lines(outputs: list) -> int:
+    lines = 0
+    for o in outputs:
+        text = o.get("text") if o.get("output_type") == "stream" else o.get("data", {}).get("text/plain", "")
+        lines += len("".join(text).splitlines()) if text else 0
+        if "text/html" in o.get("data", {}):
+            lines += 100  # a table: a slide of its own
+    return lines
+
+
+def _code_slides(cell: nbformat.NotebookNode, previous: nbformat.NotebookNode | None) -> list[nbformat.NotebookNode]:
+    """A code cell as slides: the code on a sub-slide (with the short prose that introduces it, when there is
+    room), its outputs with it when they are a few lines of text, else on a sub-slide of their own."""
+    code = copy.deepcopy(cell)
+    lines = len(cell.source.splitlines())
+    intro = (
+        previous is not None
+        and previous.cell_type == "markdown"
+        and previous.metadata["slideshow"]["slide_type"] != "notes"
+        and _words(re.sub(r"^#+ .*$", "", previous.source, flags=re.M)) <= INTRO_WORDS
+        and _kind(previous.source) in ("heading", "prose", "list")
+    )
+    code.metadata["slideshow"] = {"slide_type": "-" if intro and lines <= INTRO_CODE_LINES else "subslide"}
+    outputs = cell.get("outputs", [])
+    if not outputs or (not _has_figure(outputs) and _output_lines(outputs) <= SHORT_OUTPUT_LINES):
+        return [code]
+    code.outputs = []
+    shown = copy.deepcopy(cell)
+    shown.metadata["slideshow"] = {"slide_type": "subslide"}
+    shown.metadata.setdefault("transient", {})["remove_source"] = True
+    return [code, shown]
+
+
 def slides_notebook(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
-    """The notebook with derived slide metadata, a link back to its page, and images from the site's ``img/``."""
+    """The notebook cut into slides for a room, with a link back to its page and images from the site's ``img/``.
+
+    Derived, never kept by hand: the title and every ``##`` heading start a slide, a ``###`` heading a sub-slide
+    (:func:`slide_type`); a markdown cell keeps its heading and first paragraph on the slide and moves the rest of
+    its prose to the speaker notes, its figures, formulas and tables to sub-slides (:func:`_markdown_slides`); a
+    code cell gets a sub-slide, its figures and long outputs another (:func:`_code_slides`). The deck's title is
+    the notebook's (:func:`notebook_title`); Russian terms are marked ``lang="ru"``.
+    """
     nb = copy.deepcopy(nb)
     _drop_widget_views(nb)
+    _accessible_outputs(nb)
+    nb.metadata["title"] = notebook_title(nb, name)
+    cells: list[nbformat.NotebookNode] = []
     for index, cell in enumerate(nb.cells):
-        if cell.cell_type == "markdown":
-            cell.source = _local_images(cell.source, "../")
+        if slide_type(cell) == "skip":
+            cell.metadata["slideshow"] = {"slide_type": "skip"}
+            cells.append(cell)
+        elif cell.cell_type == "markdown":
+            cell.source = mark_russian(_local_images(cell.source, "../"))
             if index == 0 and cell.source.startswith("# "):
                 page = f"../notebooks/{Path(name).stem}.html"
                 cell.source = f'{cell.source.splitlines()[0]}\n\n<a href="{page}">the page with all outputs</a>'
-        cell.metadata["slideshow"] = {"slide_type": slide_type(cell)}
+            cells += _number_ids(cell, _markdown_slides(cell, first=index == 0))
+        elif cell.cell_type == "code":
+            visible = [c for c in cells if c.metadata["slideshow"]["slide_type"] != "skip"]
+            cells += _number_ids(cell, _code_slides(cell, visible[-1] if visible else None))
+        else:
+            cell.metadata["slideshow"] = {"slide_type": "skip"}
+            cells.append(cell)
+    nb.cells = cells
     return nb
 
 
@@ -367,8 +631,8 @@ def _copy_if_changed(src: Path, dst: Path) -> None:
 
 
 def copy_assets(out: Path) -> None:
-    """MathJax 2.7 (``jupyter-server-mathjax``) and reveal.js (``sphinx-revealjs``) into ``out/_static/``, and the
-    course's ``img/`` into ``out/img/`` (the slides' images)."""
+    """MathJax 2.7 (``jupyter-server-mathjax``), reveal.js (``sphinx-revealjs``) and the favicon into
+    ``out/_static/``, and the course's ``img/`` into ``out/img/`` (the slides' images)."""
     import jupyter_server_mathjax
     import sphinx_revealjs
 
@@ -385,6 +649,7 @@ def copy_assets(out: Path) -> None:
             marker.write_text(str(src))
     for image in sorted((ROOT / "img").glob("*.png")):
         _copy_if_changed(image, out / "img" / image.name)
+    _copy_if_changed(SOURCE / "_static" / "favicon.svg", out / "_static" / "favicon.svg")  # the decks' too
 
 
 # --- building -----------------------------------------------------------------------------------------------------
@@ -424,7 +689,7 @@ def build_site(
     wanted = {"index.md"}
     _write_if_changed(src / "index.md", index_page(config, notebooks, readme))
     for source, page in {"GLOSSARY.md": "glossary", **GUIDES}.items():
-        _write_if_changed(src / f"{page}.md", guide_page(source, config))
+        _write_if_changed(src / f"{page}.md", mark_russian(guide_page(source, config)))
         wanted.add(f"{page}.md")
     for name, nb in runs.items():
         _write_if_changed(src / "notebooks" / name, nbformat.writes(page_notebook(nb, name, config)) + "\n")
@@ -566,6 +831,153 @@ def screenshots(site: Path, folder: Path, notebook: str = "03_lstm_gates") -> li
     return written
 
 
+# --- accessibility: axe-core and the slides as a room sees them ----------------------------------------------------
+
+#: What a screen shows of a slide: the lecture room's projector (reveal.js scales the slide to it).
+ROOM = {"width": 1280, "height": 720}
+#: The alt texts that say nothing: nbconvert's placeholder, a file name or path, a word like "figure".
+GENERIC_ALT = re.compile(
+    r"^\s*$|No description has been provided|\.(png|jpe?g|svg|gif)\s*$|^\W*(figure|image|plot|graph|chart|output)\W*$",
+    re.I,
+)
+
+_SLIDE_MEASURES = """() => {
+    const slide = Reveal.getCurrentSlide();
+    const scale = Reveal.getScale(), height = Reveal.getConfig().height;
+    const box = slide.getBoundingClientRect();
+    const shown = el => el.offsetParent !== null && !el.closest('aside.notes');
+    const px = el => parseFloat(getComputedStyle(el).fontSize) * scale;
+    // a box that is wider than it shows is cut unless the keyboard can scroll it: it is itself a tab stop
+    // (a tab stop around it does not scroll it; nbconvert makes every cell's wrapper one)
+    const cut = e => (e.scrollWidth > e.clientWidth + 1 && e.getAttribute('tabindex') !== '0') ||
+                     e.getBoundingClientRect().right > box.right + 1;
+    const code = Array.from(slide.querySelectorAll('.jp-InputArea-editor')).filter(shown).map(ed => {
+        const parts = [ed].concat(Array.from(ed.querySelectorAll('pre')));
+        return {cut: parts.some(cut), wide: parts.some(e => e.scrollWidth > e.clientWidth + 1)};
+    });
+    const tables = Array.from(slide.querySelectorAll('.jp-OutputArea-output table, .jp-RenderedMarkdown table'))
+        .filter(shown).map(t => {
+            const holder = t.closest('.jp-OutputArea-output, .jp-RenderedMarkdown');
+            return {cut: cut(holder), wide: holder.scrollWidth > holder.clientWidth + 1};
+        });
+    const prose = Array.from(slide.querySelectorAll('.jp-RenderedMarkdown p, .jp-RenderedMarkdown li'))
+        .filter(e => shown(e) && e.textContent.trim());
+    const pres = Array.from(slide.querySelectorAll('.jp-InputArea-editor pre')).filter(shown);
+    const clone = slide.cloneNode(true);
+    clone.querySelectorAll('aside.notes, script, style').forEach(e => e.remove());
+    return {
+        tall: slide.scrollHeight > height + 2,
+        screens: slide.scrollHeight / height,
+        code_cells: code.length, code_cut: code.filter(c => c.cut).length, code_wide: code.filter(c => c.wide).length,
+        tables_cut: tables.filter(x => x.cut).length, tables_wide: tables.filter(x => x.wide).length,
+        body_px: prose.map(px), code_px: pres.map(px),
+        words: (clone.textContent.match(/\\w+/g) || []).length,
+        images: Array.from(slide.querySelectorAll('img')).filter(shown).map(i => i.getAttribute('alt')),
+        empty_th: Array.from(slide.querySelectorAll('th')).filter(t => !t.textContent.trim()).length,
+    };
+}"""
+
+
+_UNFOLD_DECK = """() => {
+    const style = document.createElement('style');
+    style.textContent = `html, body, .reveal-viewport, .reveal, .reveal .slides { overflow: visible !important;
+        height: auto !important; position: static !important; transform: none !important; zoom: 1 !important; }
+      .reveal .slides section { display: block !important; position: relative !important; transform: none !important;
+        opacity: 1 !important; visibility: visible !important; top: auto !important; left: auto !important; }`;
+    document.head.appendChild(style);
+    const all = Array.from(document.querySelectorAll('.reveal .slides section'));
+    all.forEach(s => { s.removeAttribute('hidden'); s.removeAttribute('aria-hidden'); });
+    all.filter(s => !s.classList.contains('stack')).forEach(s => window.courseMark && courseMark(s));
+}"""
+
+
+def _axe_nodes(results: dict, tally: dict[str, dict]) -> None:
+    for violation in results.get("violations", []):
+        entry = tally.setdefault(violation["id"], {"impact": violation.get("impact"), "nodes": 0, "where": []})
+        entry["nodes"] += len(violation.get("nodes", []))
+        entry["where"].append(results.get("url", "").rsplit("/", 1)[-1] + f" ({len(violation.get('nodes', []))})")
+
+
+def audit(site: Path, profile: Path, decks: list[str] | None = None, pages: list[str] | None = None) -> dict:
+    """Audit the built site in headless Chromium at 1280 x 720: axe-core (``axe-playwright-python``) on every page
+    and on every slide of every deck, and the slides' measures (share taller than one screen, code cells cut at the
+    right edge, body and code font size in screen pixels, words, alt texts, empty table headers).
+
+    Returns ``{"axe": {rule: {"impact", "nodes", "where"}}, "pages": n, "slides": [per-slide measures],
+    "alts": [every <img> alt on pages and slides], "empty_th": n, "blocked": [remote URLs asked for]}``.
+    """
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe, tally, slides, alts, empty_th, blocked = Axe(), {}, [], [], 0, []
+    pages = pages if pages is not None else sorted(
+        p.relative_to(site).as_posix() for p in site.glob("*.html") if p.name not in ("genindex.html",)
+    ) + sorted(p.relative_to(site).as_posix() for p in (site / "notebooks").glob("*.html"))
+    decks = decks if decks is not None else sorted(p.name for p in (site / "slides").glob("*.slides.html"))
+    with serve(site) as base, browser(profile, blocked) as context:
+        page = context.new_page()
+        page.set_viewport_size(ROOM)
+        for url in pages:
+            page.goto(base + url, wait_until="load")
+            wait_for_mathjax(page)
+            result = axe.run(page, options={"resultTypes": ["violations"]}).response
+            result["url"] = url
+            _axe_nodes(result, tally)
+            alts += page.eval_on_selector_all("article img", "xs => xs.map(i => i.getAttribute('alt'))")
+            empty_th += page.eval_on_selector_all("article th", "xs => xs.filter(t => !t.textContent.trim()).length")
+        for deck in decks:
+            page.goto(base + f"slides/{deck}", wait_until="load")
+            page.wait_for_function("() => window.Reveal && Reveal.isReady()")
+            page.evaluate("() => Reveal.configure({transition: 'none', backgroundTransition: 'none'})")
+            indices = page.evaluate("() => Reveal.getSlides().map(s => Reveal.getIndices(s))")
+            for number, where in enumerate(indices, start=1):
+                page.evaluate(f"() => Reveal.slide({where['h']}, {where.get('v') or 0})")
+                wait_for_mathjax(page)
+                page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+                measures = page.evaluate(_SLIDE_MEASURES)
+                measures["deck"], measures["number"] = deck, number
+                slides.append(measures)
+            # axe once per deck (a run per slide takes seconds): every slide shown at once, each marked as it is
+            # when it is the current one (its scrolling boxes focusable), the deck's controls and number in place
+            page.evaluate(_UNFOLD_DECK)
+            wait_for_mathjax(page)
+            result = axe.run(page, options={"resultTypes": ["violations"]}).response
+            result["url"] = deck
+            _axe_nodes(result, tally)
+    for entry in tally.values():
+        entry["where"] = entry["where"][:12]
+    alts += [a for s in slides for a in s["images"]]
+    empty_th += sum(s["empty_th"] for s in slides)
+    return {"axe": tally, "pages": len(pages), "slides": slides, "alts": alts, "empty_th": empty_th, "blocked": blocked}
+
+
+def audit_summary(report: dict) -> dict:
+    """The audit's numbers: axe nodes by rule, slides taller than a screen, code cells cut, font sizes, alt texts."""
+    import statistics
+
+    slides = report["slides"]
+    body = [px for s in slides for px in s["body_px"]]
+    code = [px for s in slides for px in s["code_px"]]
+    alts = report["alts"]
+    return {
+        "axe": {rule: f"{v['impact']}: {v['nodes']} nodes" for rule, v in sorted(report["axe"].items())},
+        "axe serious/critical nodes": sum(v["nodes"] for v in report["axe"].values() if v["impact"] in ("serious", "critical")),
+        "pages": report["pages"],
+        "slides": len(slides),
+        "slides taller than one screen": f"{sum(s['tall'] for s in slides)} ({sum(s['tall'] for s in slides) / max(len(slides), 1):.0%})",
+        "slides taller than three screens": sum(s["screens"] > 3 for s in slides),
+        "code cells cut at the right edge (not keyboard-scrollable)": f"{sum(s['code_cut'] for s in slides)} of {sum(s['code_cells'] for s in slides)}",
+        "code cells wider than their box": sum(s["code_wide"] for s in slides),
+        "tables cut (not keyboard-scrollable)": sum(s["tables_cut"] for s in slides),
+        "tables wider than their box (keyboard-scrollable)": sum(s.get("tables_wide", 0) for s in slides),
+        "median words per slide": statistics.median(s["words"] for s in slides) if slides else 0,
+        "body text px (min / median)": f"{min(body):.1f} / {statistics.median(body):.1f}" if body else "-",
+        "code px (min / median)": f"{min(code):.1f} / {statistics.median(code):.1f}" if code else "-",
+        "images": len(alts),
+        "images with a generic or no alt text": sum(1 for a in alts if a is None or GENERIC_ALT.search(a)),
+        "empty table headers": report["empty_th"],
+    }  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--mode", choices=MODES, default=os.environ.get("SITE_MODE") or "lecture",
@@ -573,8 +985,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=SITE, help="output folder (default: site/)")
     parser.add_argument("--slides-only", action="store_true", help="build only site/slides/ (make slides)")
     parser.add_argument("--no-screenshots", action="store_true", help="do not refresh img/site/")
+    parser.add_argument("--audit", type=Path, metavar="SITE", help="audit a built site (axe-core, the slides at "
+                        "1280 x 720) and print its numbers as JSON; builds nothing")  # fmt: skip
     parser.add_argument("notebooks", nargs="*", type=Path, help="only these notebooks (default: all)")
     args = parser.parse_args(argv)
+    if args.audit:
+        with tempfile.TemporaryDirectory(prefix="rnn-course-chromium-") as profile:
+            report = audit(args.audit.resolve(), Path(profile))
+        print(json.dumps({"summary": audit_summary(report), "axe": report["axe"]}, indent=1, ensure_ascii=False))
+        return 0
     start = time.perf_counter()
     notebooks = sorted(args.notebooks or NOTEBOOKS.glob("*.ipynb"))
     try:

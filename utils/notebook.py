@@ -22,23 +22,6 @@ from collections.abc import Iterator
 #: Colab's runtime and fails if it changes a preinstalled package.
 COLAB_GRADER_PINS = ["otter-grader==7.0.0", "fica==0.4.1", "ipylab==1.1.0", "python-frontmatter==1.3.0"]
 
-#: The plotting style every course figure uses (applied by :func:`setup`, never on import).
-PLOT_STYLE: dict[str, object] = {
-    "figure.figsize": (8.0, 4.0),
-    "figure.dpi": 100,
-    "savefig.dpi": 120,
-    "axes.grid": True,
-    "grid.alpha": 0.3,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.titlesize": 12,
-    "axes.labelsize": 11,
-    "legend.fontsize": 9,
-    "legend.frameon": False,
-    "lines.linewidth": 1.8,
-    "image.cmap": "viridis",
-}
-
 
 @contextlib.contextmanager
 def quiet_native_stderr() -> Iterator[None]:
@@ -95,10 +78,13 @@ def seed_everything(seed: int = 42, deterministic: bool = True) -> None:
 
 
 def apply_plot_style() -> None:
-    """Apply the course's matplotlib style (:data:`PLOT_STYLE`)."""
+    """Apply the course's matplotlib style (:func:`utils.plotting.course_style`: colour-blind-safe colours, each
+    with its own line style and marker, and text legible on a slide)."""
     import matplotlib as mpl
 
-    mpl.rcParams.update(PLOT_STYLE)
+    from utils.plotting import course_style
+
+    mpl.rcParams.update(course_style())
 
 
 def environment_report() -> dict[str, str]:

@@ -79,11 +79,13 @@ def seed_everything(seed: int = 42, deterministic: bool = True) -> None:
     Args:
         seed: the seed for ``random``, NumPy and TensorFlow (via ``keras.utils.set_random_seed``).
         deterministic: also call ``tf.config.experimental.enable_op_determinism()`` so that two runs
-            give the same numbers (slightly slower on GPU; no cost on CPU).
+            give the same numbers on the same hardware and versions (can be slower, on GPU and in
+            ``tf.data`` pipelines: TensorFlow's docstring warns that ``Dataset.map`` with random or stateful
+            ops can become much slower).
     """
     if not isinstance(seed, int) or seed < 0:
         raise ValueError(f"seed must be a non-negative int, got {seed!r}; pass e.g. seed=42")
-    os.environ["PYTHONHASHSEED"] = str(seed)
+    os.environ["PYTHONHASHSEED"] = str(seed)  # affects subprocesses only: this interpreter's hash seed is already set
     import keras
     import tensorflow as tf
 

@@ -168,7 +168,9 @@ def build_one(master: Path, out_dir: Path = DIST, timeout: float = DEFAULT_TIMEO
     return path
 
 
-def build(notebooks: list[str] | None = None, out_dir: Path = DIST, timeout: float = DEFAULT_TIMEOUT) -> list[Path]:
+def build(
+    notebooks: list[str] | None = None, out_dir: Path = DIST, timeout: float = DEFAULT_TIMEOUT
+) -> list[Path]:
     """Build the Gradescope archive of each master named (numbers or stems; all when none); return the paths."""
     from tools.grade import resolve_master
     from tools.student import masters
@@ -214,7 +216,8 @@ def _failure(manifest: dict | None, message: str, seconds: float) -> dict:
     return {
         "score": 0.0,
         "execution_time": round(seconds, 2),
-        "output": text + "\nNothing of your submission was graded; this is not your error. Tell the course staff.",
+        "output": text
+        + "\nNothing of your submission was graded; this is not your error. Tell the course staff.",
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "tests": tests,
@@ -231,7 +234,9 @@ def _find_submission(folder: Path, stem: str) -> Path:
     if not found:
         raise SetupFailed(f"no notebook submitted: upload your {stem}.ipynb (the .ipynb file itself)")
     names = ", ".join(p.name for p in found[:5])
-    raise SetupFailed(f"no notebook to grade: {len(found)} notebooks were submitted ({names}); upload {stem}.ipynb only")
+    raise SetupFailed(
+        f"no notebook to grade: {len(found)} notebooks were submitted ({names}); upload {stem}.ipynb only"
+    )
 
 
 def _check_environment(source: Path, manifest: dict) -> None:
@@ -273,7 +278,9 @@ def _isolation(source: Path, results: Path) -> str:
     except SandboxUnavailable as error:
         reason = str(error)
     if os.geteuid() != 0:
-        raise SetupFailed(f"bwrap cannot sandbox the student's code here ({reason[:200]}) and the grader is not root")
+        raise SetupFailed(
+            f"bwrap cannot sandbox the student's code here ({reason[:200]}) and the grader is not root"
+        )
     import pwd
 
     user = pwd.getpwnam(RUN_AS)
@@ -381,8 +388,8 @@ def run(root: Path) -> int:
     try:
         manifest = _manifest(source)
         results.mkdir(parents=True, exist_ok=True)
-        _check_environment(source, manifest)
         submission = _find_submission(root / "submission", manifest["notebook"])
+        _check_environment(source, manifest)
         import nbformat
 
         try:
@@ -400,7 +407,9 @@ def run(root: Path) -> int:
         stem = manifest["notebook"]
         dist = source / "dist" / "autograder"
         for path in (dist / f"{stem}.zip", dist / f"{stem}.zip.sha256"):
-            os.utime(path)  # newer than the master, whatever the unpacking did: tools.grade must not rebuild it
+            os.utime(
+                path
+            )  # newer than the master, whatever the unpacking did: tools.grade must not rebuild it
         timeout = float(os.environ.get("RNN_GRADESCOPE_TIMEOUT") or manifest.get("timeout", DEFAULT_TIMEOUT))
         with tempfile.TemporaryDirectory(prefix="gradescope-") as tmp:
             rows = grading.grade(
@@ -433,7 +442,9 @@ def run(root: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     make = commands.add_parser("build", help="write dist/gradescope/NN_name.zip")
     make.add_argument("notebooks", nargs="*", help="masters: two-digit numbers or stems (default: all)")
@@ -458,7 +469,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     for path in paths:
         size = path.stat().st_size
-        print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path} ({size / 2**20:.2f} MB)")
+        print(
+            f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path} ({size / 2**20:.2f} MB)"
+        )
     return 0
 
 

@@ -45,19 +45,26 @@ def _unpack(archive: Path, root: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
-    """(archive, venv): the archive of notebook 01 and a virtual environment its setup.sh installed into.
+    """(archive, venv): the archive of notebook 01 and a fresh virtual environment its setup.sh installed into.
 
-    The fresh environment sees this one's packages through a .pth file (CI's time: no TensorFlow download), so
-    setup.sh's pip resolves the archive's pinned requirements against them and installs whatever is missing.
+    To keep CI's time down (no TensorFlow download), the fresh environment starts with this one's packages
+    hard-linked into its own site-packages (no space, seconds); setup.sh's pip then resolves the archive's pinned
+    requirements against them and installs whatever is missing. It is made with the system's Python when that is
+    this Python's version (as on Gradescope, where a Python under /root would be out of the student user's reach).
     """
     out = tmp_path_factory.mktemp("gradescope-build")
     archive = gradescope.build([NOTEBOOK], out)[0]
     venv = tmp_path_factory.mktemp("gradescope-venv") / "venv"
     started = time.monotonic()
-    base = Path(sys.base_prefix) / "bin" / f"python{sys.version_info.major}.{sys.version_info.minor}"
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    system = Path("/usr/bin") / version
+    base = system if system.exists() else Path(sys.base_prefix) / "bin" / version
     subprocess.run([str(base), "-m", "venv", str(venv)], check=True)
     site = next((venv / "lib").glob("python3*/site-packages"))
-    (site / "course-venv.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
+    ours = Path(sysconfig.get_paths()["purelib"])
+    subprocess.run(["cp", "-alf", f"{ours}/.", str(site)], check=True)
+    for folder in (venv, *venv.parents[:3]):
+        folder.chmod(folder.stat().st_mode | 0o055)  # readable by the student's user, as /autograder/venv is
     source = _unpack(archive, tmp_path_factory.mktemp("gradescope-setup"))
     env = {**os.environ, "RNN_GRADESCOPE_VENV": str(venv), "RNN_GRADESCOPE_NO_APT": "1"}
     result = subprocess.run(["bash", str(source / "setup.sh")], env=env, capture_output=True, text=True)
@@ -218,3 +225,29 @@ def test_a_broken_setup_scores_every_question_zero_with_the_reason(course, tmp_p
         assert {t["name"]: t["max_score"] for t in results["tests"]} == points, results["tests"]
         assert all(t["score"] == 0 and words in t["output"] for t in results["tests"]), results["tests"]
         assert all(t["visibility"] == "visible" for t in results["tests"])
+
+
+def test_otter_run_refuses_and_names_the_course_graders(tmp_path):
+    """otter's own runner on the course's archive stops before grading, naming tools.grade and tools.gradescope."""
+    master = grading.resolve_master(NOTEBOOK)
+    student.build_one(master, tmp_path / "student", tmp_path / "dist")
+    otter = Path(sys.executable).parent / "otter"
+    result = subprocess.run(
+        [
+            str(otter),
+            "run",
+            "-a",
+            str(tmp_path / "dist" / f"{master.stem}.zip"),
+            "-o",
+            str(tmp_path),
+            str(master),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=600,
+    )
+    assert result.returncode != 0, result.stdout
+    assert f"python -m tools.grade {master.stem}" in result.stderr, result.stderr[-2000:]
+    assert f"python -m tools.gradescope build {master.stem}" in result.stderr
+    assert "Total Score" not in result.stdout

@@ -513,7 +513,7 @@ _LAUNCHER = """#!{python}
 import ctypes, os, pwd, sys, tempfile
 
 user = pwd.getpwnam({user!r})
-home = tempfile.mkdtemp(prefix="student-home-", dir="/tmp")
+home = tempfile.mkdtemp(prefix="home-", dir=os.path.dirname(os.path.abspath(__file__)))
 os.chown(home, user.pw_uid, user.pw_gid)
 old = os.environ.get("HOME", "")
 for key, value in list(os.environ.items()):
@@ -549,6 +549,10 @@ def _run_as_launcher(user: str) -> str:
     text = _LAUNCHER.format(python=sys.executable, user=user)  # not resolved: a venv's python is a link
     launcher.write_text(text, encoding="utf-8")
     launcher.chmod(0o700)
+    folder.chmod(0o711)  # the user may pass through to its home in it, not list it
+    import atexit
+
+    atexit.register(shutil.rmtree, folder, True)  # the launcher and the homes it made
     return str(launcher)
 
 

@@ -507,6 +507,8 @@ def worker_main(master: str, archive: str, sha256: str, data_dir: str, memory_mb
 
 #: set by a driver running as root without bwrap (tools.gradescope): the user the unsafe agent runs as
 RUN_AS_VARIABLE = "RNN_GRADE_AGENT_USER"
+#: the folders of the launchers (/tmp/rnn-run-as-*): removed when the worker exits normally, else by the driver
+RUN_AS_PREFIX = "rnn-run-as-"
 
 _LAUNCHER = """#!{python}
 # Written by tools.grade: runs as root, gives the student's agent its own home and drops to {user!r}, then runs it.
@@ -544,7 +546,7 @@ def _run_as_launcher(user: str) -> str:
     if os.geteuid() != 0:
         raise SystemExit(f"{RUN_AS_VARIABLE}={user} needs the grader to run as root")
     pwd.getpwnam(user)  # KeyError names a user the machine lacks
-    folder = Path(tempfile.mkdtemp(prefix="rnn-run-as-"))
+    folder = Path(tempfile.mkdtemp(prefix=RUN_AS_PREFIX, dir="/tmp"))  # not $TMPDIR: the user could not reach it
     launcher = folder / "python-as-user"
     text = _LAUNCHER.format(python=sys.executable, user=user)  # not resolved: a venv's python is a link
     launcher.write_text(text, encoding="utf-8")

@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import stat
 import sys
 import tempfile
@@ -410,6 +411,7 @@ def run(root: Path) -> int:
                 path
             )  # newer than the master, whatever the unpacking did: tools.grade must not rebuild it
         timeout = float(os.environ.get("RNN_GRADESCOPE_TIMEOUT") or manifest.get("timeout", DEFAULT_TIMEOUT))
+        before = set(Path("/tmp").glob(grading.RUN_AS_PREFIX + "*"))
         with tempfile.TemporaryDirectory(prefix="gradescope-") as tmp:
             rows = grading.grade(
                 stem,
@@ -423,6 +425,8 @@ def run(root: Path) -> int:
                 data_dir=source / "data",
                 unsafe=mode != "bwrap",
             )
+        for folder in set(Path("/tmp").glob(grading.RUN_AS_PREFIX + "*")) - before:
+            shutil.rmtree(folder, ignore_errors=True)  # the unprivileged agent's launcher and home
         row = rows[0]
         if str(row["status"]).startswith("error: grader failed"):
             raise SetupFailed(str(row["status"])[len("error: ") :])

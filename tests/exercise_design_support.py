@@ -57,7 +57,8 @@ def base_namespace(nb: nbformat.NotebookNode) -> dict:
 
 
 def run_cases(env: dict, answers: list[str], cases: list[tuple[bool, str]]) -> list[tuple[bool, bool, str]]:
-    """Run ``answers`` then each case on a copy of ``env``: [(hidden, passed, error message)]."""
+    """Run ``answers`` then each case on a copy of ``env``: [(hidden, passed, error message)]; ``hidden`` is None
+    for a rule case (``check_not_calling``), which earns nothing itself and can only zero the question."""
     env = dict(env)
     results = []
     try:
@@ -68,12 +69,13 @@ def run_cases(env: dict, answers: list[str], cases: list[tuple[bool, str]]) -> l
         return [(hidden, False, f"answer raised {type(error).__name__}: {error}") for hidden, _ in cases]
     for hidden, source in cases:
         case_env = dict(env)
+        kind = None if "check_not_calling(" in source else hidden  # a rule case: scored apart (see score)
         try:
             with _quiet():
                 exec(compile(source, "<case>", "exec"), case_env)
-            results.append((hidden, True, ""))
+            results.append((kind, True, ""))
         except Exception as error:  # noqa: BLE001 - a failing case is a result
-            results.append((hidden, False, f"{type(error).__name__}: {error}"))
+            results.append((kind, False, f"{type(error).__name__}: {error}"))
     return results
 
 
@@ -82,7 +84,7 @@ def score(results: list[tuple[bool, bool, str]], points: float = 1.0) -> float:
     ``tools.grade.broken_rules``)."""
     if any(not passed and RULE_MESSAGE in message for _, passed, message in results):
         return 0.0
-    return grade.question_score(points, [(hidden, passed) for hidden, passed, _ in results])
+    return grade.question_score(points, [(hidden, passed) for hidden, passed, _ in results if hidden is not None])
 
 
 def public_messages(env: dict, answers: list[str], cases: list[tuple[bool, str]]) -> list[str]:

@@ -347,6 +347,8 @@ def _worker_grade(job: dict, env: dict) -> dict:
             if found:
                 answers_raised[question] = found
             broken = broken_rules(results)
+            # a rule case (utils.exercise.check_not_calling) earns nothing itself: it can only zero the question
+            cases = [case for case, r in zip(cases, results) if "check_not_calling(" not in str(r.test_case.body)]
             if broken:
                 notes.append(f"{question}: scored 0, {broken}")
                 cases = [(hidden, False) for hidden, _ in cases]
@@ -378,7 +380,8 @@ def broken_rules(results) -> str:
             continue
         message = str(result.message or "")
         match = re.search(re.escape(RULE_MESSAGE) + r": ([^.\n]+)", message)
-        messages.append(f"it calls {match.group(1)}" if match else "it calls a course function it may not")
+        if match:  # a rule case can also fail because the answer is missing: that is not a forbidden call
+            messages.append(f"it calls {match.group(1)}")
     return "; ".join(dict.fromkeys(messages))
 
 

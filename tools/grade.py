@@ -331,9 +331,11 @@ def _worker_grade(job: dict, env: dict) -> dict:
             elif kind == "refused":
                 notes.append(str(info.get("message"))[:300])
         _reseed()
+        details: dict[str, dict] = {}  # per question: cases and reasons lost (tools.gradescope)
         for question in questions:
             test = OKTestFile.from_spec(env["tests"][question])
             raised.clear()
+            noted = len(notes)
             try:
                 test.run(namespace)
                 results = test.test_case_results
@@ -351,6 +353,8 @@ def _worker_grade(job: dict, env: dict) -> dict:
                 notes.append(f"{question}: scored 0, {broken}")
                 cases = [(hidden, False) for hidden, _ in cases]
             row[question] = question_score(points[question], cases)
+            details[question] = {"cases": cases, "reasons": found + notes[noted:]}
+        row["details"] = details
         timed_out = sandbox.timed_out or time.monotonic() > deadline
     errors = [
         f"{e.get('ename')}: {str(e.get('evalue'))[:120]} (cell {e.get('cell')})"
@@ -484,6 +488,8 @@ def worker_main(master: str, archive: str, sha256: str, data_dir: str, memory_mb
         "memory_mb": int(memory_mb),
         "unsafe": unsafe == "1",
     }
+    if env["unsafe"] and os.environ.get(RUN_AS_VARIABLE):
+        sys.executable = _run_as_launcher(os.environ[RUN_AS_VARIABLE])  # tools.sandbox's unsafe agent command
     fork = not tensorflow_runtime_started()
     protocol.write(json.dumps({"ready": True, "fork": fork}) + "\n")
     protocol.flush()
@@ -500,6 +506,59 @@ def worker_main(master: str, archive: str, sha256: str, data_dir: str, memory_mb
         row = _forked_grade(json.loads(line), env)
         protocol.write(json.dumps(row) + "\n")
         protocol.flush()
+
+
+#: set by a driver running as root without bwrap (tools.gradescope): the user the unsafe agent runs as
+RUN_AS_VARIABLE = "RNN_GRADE_AGENT_USER"
+#: the folders of the launchers (/tmp/rnn-run-as-*): removed when the worker exits normally, else by the driver
+RUN_AS_PREFIX = "rnn-run-as-"
+
+_LAUNCHER = """#!{python}
+# Written by tools.grade: runs as root, gives the student's agent its own home and drops to {user!r}, then runs it.
+import ctypes, os, pwd, sys, tempfile
+
+user = pwd.getpwnam({user!r})
+home = tempfile.mkdtemp(prefix="home-", dir=os.path.dirname(os.path.abspath(__file__)))
+os.chown(home, user.pw_uid, user.pw_gid)
+old = os.environ.get("HOME", "")
+for key, value in list(os.environ.items()):
+    if old and value.startswith(old):
+        os.environ[key] = home + value[len(old):]
+os.chdir(home)
+os.setgroups([])
+os.setgid(user.pw_gid)
+os.setuid(user.pw_uid)
+if os.getuid() != user.pw_uid or os.geteuid() != user.pw_uid or os.getegid() != user.pw_gid:
+    raise SystemExit("could not drop to " + {user!r})
+try:
+    ctypes.CDLL(None, use_errno=True).prctl(38, 1, 0, 0, 0)  # PR_SET_NO_NEW_PRIVS: no setuid program helps it
+except Exception:
+    pass
+os.execv({python!r}, [{python!r}, *sys.argv[1:]])
+"""
+
+
+def _run_as_launcher(user: str) -> str:
+    """An executable that runs its arguments with this Python as ``user`` (no groups, no new privileges).
+
+    Used as the unsafe agent's interpreter when the grader runs as root and bwrap cannot create a sandbox (a
+    Gradescope container): the student's code then runs in its own process as an unprivileged user.
+    """
+    import pwd
+
+    if os.geteuid() != 0:
+        raise SystemExit(f"{RUN_AS_VARIABLE}={user} needs the grader to run as root")
+    pwd.getpwnam(user)  # KeyError names a user the machine lacks
+    folder = Path(tempfile.mkdtemp(prefix=RUN_AS_PREFIX, dir="/tmp"))  # not $TMPDIR: the user could not reach it
+    launcher = folder / "python-as-user"
+    text = _LAUNCHER.format(python=sys.executable, user=user)  # not resolved: a venv's python is a link
+    launcher.write_text(text, encoding="utf-8")
+    launcher.chmod(0o700)
+    folder.chmod(0o711)  # the user may pass through to its home in it, not list it
+    import atexit
+
+    atexit.register(shutil.rmtree, folder, True)  # the launcher and the homes it made
+    return str(launcher)
 
 
 def tensorflow_runtime_started() -> bool:
@@ -778,6 +837,7 @@ def grade(
                 free.append(worker)
         row = row or {"status": "timeout"}
         fork_seconds = row.get("fork_seconds")
+        details = row.get("details")
         status = str(row["status"])
         row = {"file": escape_controls(str(path)), **{q: _number(row.get(q)) for q in questions}}
         for q in questions:
@@ -788,6 +848,8 @@ def grade(
         row["seconds"] = round(time.monotonic() - started, 2)
         if fork_seconds is not None:
             row["fork_seconds"] = fork_seconds
+        if isinstance(details, dict):  # per question: cases (hidden, passed) and reasons; not in the CSV
+            row["details"] = details
         return row
 
     try:

@@ -9,7 +9,8 @@ For each master ``notebooks/NN_name.ipynb`` (otter-grader assign format, see CON
    downloads on JupyterLite, not on Colab);
 2. runs ``otter assign`` on the copy;
 3. writes the student notebook to ``student/NN_name.ipynb``, its public tests to ``student/tests/NN_name/``, and the
-   autograder archive (public and hidden tests) to ``dist/autograder/NN_name.zip`` (git-ignored) with its sha256 in
+   autograder archive (public and hidden tests; its otter_config makes ``otter run`` refuse and name the course's
+   graders, :func:`refuse_otter_runner`) to ``dist/autograder/NN_name.zip`` (git-ignored) with its sha256 in
    ``NN_name.zip.sha256``, which ``python -m tools.grade`` uses and checks.
 
 ``--check`` writes nothing and exits 1 when the committed student files differ from a fresh build.
@@ -247,7 +248,7 @@ def build_one(
             )
         dist_dir.mkdir(parents=True, exist_ok=True)
         archive = dist_dir / f"{name}.zip"
-        shutil.copy(zips[0], archive)
+        refuse_otter_runner(zips[0], archive, name)
         # the record tools.grade checks: an archive changed after its build is refused
         record = archive.with_name(archive.name + ".sha256")
         record.write_text(
@@ -255,6 +256,34 @@ def build_one(
         )
         written += [archive, record]
     return written
+
+
+#: the assignment name otter's own runner (``otter run``, or this archive uploaded to Gradescope) compares each
+#: submission's with; no submission has it, so otter refuses before it runs anything, with this message
+OTTER_REFUSAL = (
+    "{name}, which otter's runner cannot grade (it lacks the course's files and scoring). Grade with "
+    "`python -m tools.grade {name} SUBMISSIONS` or, on Gradescope, upload the archive that "
+    "`python -m tools.gradescope build {name}` writes"
+)
+
+
+def refuse_otter_runner(source: Path, archive: Path, name: str) -> None:
+    """Copy otter's autograder archive ``source`` to ``archive`` with an ``otter_config.json`` whose
+    ``assignment_name`` (:data:`OTTER_REFUSAL`) matches no submission: ``otter run -a`` then stops with
+    "Received submission for assignment '<name>' (this is assignment '<name>, which otter's runner cannot
+    grade... Grade with python -m tools.grade...')" instead of scoring without the course's files.
+    ``tools.grade`` reads only the archive's tests."""
+    import json
+    import zipfile
+
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as new:
+        for info in old.infolist():
+            data = old.read(info)
+            if info.filename == "otter_config.json":
+                config = json.loads(data)
+                config["assignment_name"] = OTTER_REFUSAL.format(name=name)
+                data = (json.dumps(config, indent=2) + "\n").encode()
+            new.writestr(info, data)
 
 
 def _answer_cells(nb: nbformat.NotebookNode) -> list:

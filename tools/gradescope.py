@@ -1,0 +1,482 @@
+"""Gradescope autograder archives that grade with the same core as ``tools.grade``.
+
+``python -m tools.gradescope build [NN ...] [--out DIR] [--timeout S]`` writes ``dist/gradescope/NN_name.zip``
+for each master named (every master when none is): a TA uploads it as is ("Zip file upload" of a programming
+assignment's autograder). The archive holds
+
+- ``setup.sh``: the course's own, pip-based set-up. It targets Gradescope's Ubuntu base images (24.04, whose
+  ``python3`` is 3.12; on 22.04 it installs ``python3.11`` from Ubuntu's universe), installs ``bubblewrap`` with
+  apt when it can, makes a virtual environment (``$RNN_GRADESCOPE_VENV``, default ``/autograder/venv``) and
+  installs the course's pinned ``requirements.txt`` and ``requirements-grading.txt`` (what the grader imports
+  besides: tqdm) into it;
+- ``run_autograder``: runs ``python -m tools.gradescope run`` from the source folder with that environment;
+- ``utils/``, the ``tools/`` modules the grader and the notebooks import, the master notebook, the otter
+  autograder archive (public and hidden tests) with its sha256, the data the exercises use, and
+  ``gradescope.json`` (the notebook, its questions and points, the timeout).
+
+``python -m tools.gradescope run [--root DIR]`` grades the one ``.ipynb`` in ``ROOT/submission`` (ROOT is
+``$RNN_GRADESCOPE_ROOT``, default ``/autograder``) with :func:`tools.grade.grade` - the same cells, tests, scoring
+and status as the local batch driver - and writes ``ROOT/results/results.json`` in Gradescope's format: the total,
+one test per question and kind of case (public cases visible; hidden ones ``after_published``), each with the
+reasons it lost points. The student's code runs in bubblewrap's sandbox when bwrap works in the container;
+otherwise, as root, in its own process as user ``nobody`` (no groups, no new privileges), with the master, the
+tests and the results folder made root-only. A set-up failure (a package missing, course files missing, no
+readable notebook) gives every question 0 with the reason ("the course could not be set up: ...") and exit 1.
+
+This module imports only the standard library at the top, so a broken environment still writes results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import stat
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DIST = ROOT / "dist" / "gradescope"
+MANIFEST = "gradescope.json"
+#: the tools/ modules the archive carries: the grader, its sandbox, and what the notebooks import
+TOOLS = (
+    "__init__.py",
+    "execute.py",
+    "experiments.py",
+    "grade.py",
+    "gradescope.py",
+    "sandbox.py",
+    "sandbox_agent.py",
+    "sandbox_limits.py",
+    "sandbox_wire.py",
+    "selfcheck.py",
+    "student.py",
+    "sync.py",
+)
+#: what the grader imports besides requirements.txt (pinned to this environment's versions at build time)
+GRADING_EXTRAS = ("tqdm",)
+#: the user the student's code runs as when bwrap cannot make a sandbox and the grader is root
+RUN_AS = "nobody"
+DEFAULT_TIMEOUT = 300
+SETUP_FAILED = "the course could not be set up"
+
+SETUP_SH = """\
+#!/usr/bin/env bash
+# Set-up of the rnn-course Gradescope autograder for {stem} (written by `python -m tools.gradescope build`).
+# Target: Gradescope's Ubuntu base images: 24.04 (python3 is 3.12) or 22.04 (python3.11 from Ubuntu's universe).
+# pip only (no conda): the course's pinned requirements.txt into a virtual environment, and bubblewrap with apt.
+# RNN_GRADESCOPE_VENV (default /autograder/venv): the environment; one that exists already is installed into.
+# RNN_GRADESCOPE_PYTHON: the Python to make it with; RNN_GRADESCOPE_NO_APT=1: do not use apt-get.
+set -euo pipefail
+SOURCE="$(cd "$(dirname "${{BASH_SOURCE[0]}}")" && pwd)"
+VENV="${{RNN_GRADESCOPE_VENV:-/autograder/venv}}"
+new_enough() {{ "$1" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; }}
+if [ -z "${{RNN_GRADESCOPE_NO_APT:-}}" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q || true
+    apt-get install -y -q python3 python3-venv python3-pip bubblewrap || true
+    new_enough python3 || apt-get install -y -q python3.11 python3.11-venv || true
+fi
+PYTHON="${{RNN_GRADESCOPE_PYTHON:-}}"
+if [ -z "$PYTHON" ]; then
+    for candidate in python3.12 python3.11 python3.13 python3; do
+        if command -v "$candidate" >/dev/null && new_enough "$candidate"; then PYTHON="$candidate"; break; fi
+    done
+fi
+if [ ! -x "$VENV/bin/python" ]; then
+    if [ -z "$PYTHON" ]; then echo "setup.sh: no Python >= 3.11 found; the course needs one" >&2; exit 1; fi
+    "$PYTHON" -m venv "$VENV"
+fi
+"$VENV/bin/python" -m pip install --disable-pip-version-check -q \\
+    -r "$SOURCE/requirements.txt" -r "$SOURCE/requirements-grading.txt"
+"$VENV/bin/python" -c "import tensorflow, keras, otter, nbformat, tqdm" && echo "setup.sh: course environment ready"
+"""
+
+RUN_AUTOGRADER = """\
+#!/usr/bin/env bash
+# Grades /autograder/submission/*.ipynb into /autograder/results/results.json (`python -m tools.gradescope run`).
+# RNN_GRADESCOPE_ROOT (default /autograder) and RNN_GRADESCOPE_VENV (default /autograder/venv) move them.
+ROOT="${RNN_GRADESCOPE_ROOT:-/autograder}"
+PY="${RNN_GRADESCOPE_VENV:-/autograder/venv}/bin/python"
+[ -x "$PY" ] || PY=python3  # a failed set-up: the driver still writes results.json with the reason
+cd "$ROOT/source" && exec "$PY" -m tools.gradescope run --root "$ROOT"
+"""
+
+
+def _add(archive: zipfile.ZipFile, name: str, data: bytes, executable: bool = False) -> None:
+    info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = ((0o755 if executable else 0o644) | stat.S_IFREG) << 16
+    archive.writestr(info, data)
+
+
+def _installed_version(package: str) -> str:
+    from importlib.metadata import version
+
+    return version(package)
+
+
+def build_one(master: Path, out_dir: Path = DIST, timeout: float = DEFAULT_TIMEOUT) -> Path:
+    """Write ``out_dir/<master stem>.zip``, the Gradescope autograder of ``master``; return its path."""
+    import nbformat
+
+    from tools.grade import autograder_zip, default_data_dir, question_points
+    from tools.student import DIST as OTTER_DIST
+    from tools.student import question_names
+
+    if timeout <= 0:
+        raise ValueError(f"timeout must be positive seconds, got {timeout}")
+    stem = master.stem
+    otter_zip, sha256 = autograder_zip(master, OTTER_DIST)
+    data = default_data_dir()
+    if data is None or not any(data.glob("*.zip")):
+        raise ValueError(
+            "no course data folder with the data files (RNN_COURSE_DATA, ../shared/data or data/): the archive "
+            "must carry them; set RNN_COURSE_DATA to the folder holding the .zip data files"
+        )
+    manifest = {
+        "notebook": stem,
+        "questions": question_names(nbformat.read(master, as_version=4)),
+        "points": question_points(master),
+        "timeout": timeout,
+    }
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"{stem}.zip"
+    partial = path.with_name(path.name + ".partial")
+    with zipfile.ZipFile(partial, "w") as archive:
+        _add(archive, "setup.sh", SETUP_SH.format(stem=stem).encode(), executable=True)
+        _add(archive, "run_autograder", RUN_AUTOGRADER.encode(), executable=True)
+        _add(archive, "requirements.txt", (ROOT / "requirements.txt").read_bytes())
+        extras = "".join(f"{p}=={_installed_version(p)}\n" for p in GRADING_EXTRAS)
+        _add(archive, "requirements-grading.txt", extras.encode())
+        _add(archive, MANIFEST, (json.dumps(manifest, indent=1) + "\n").encode())
+        for file in sorted((ROOT / "utils").rglob("*")):
+            if file.is_file() and "__pycache__" not in file.parts:
+                _add(archive, file.relative_to(ROOT).as_posix(), file.read_bytes())
+        for name in TOOLS:
+            _add(archive, f"tools/{name}", (ROOT / "tools" / name).read_bytes())
+        _add(archive, f"notebooks/{master.name}", master.read_bytes())
+        _add(archive, f"dist/autograder/{otter_zip.name}", otter_zip.read_bytes())
+        _add(archive, f"dist/autograder/{otter_zip.name}.sha256", f"{sha256}  {otter_zip.name}\n".encode())
+        for file in sorted(data.iterdir()):
+            if file.is_file() and (file.suffix == ".zip" or file.name == "SOURCES.md"):
+                _add(archive, f"data/{file.name}", file.read_bytes())
+    os.replace(partial, path)
+    return path
+
+
+def build(
+    notebooks: list[str] | None = None, out_dir: Path = DIST, timeout: float = DEFAULT_TIMEOUT
+) -> list[Path]:
+    """Build the Gradescope archive of each master named (numbers or stems; all when none); return the paths."""
+    from tools.grade import resolve_master
+    from tools.student import masters
+
+    paths = [resolve_master(n) for n in notebooks] if notebooks else masters()
+    return [build_one(p, out_dir, timeout) for p in paths]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# run_autograder
+
+
+class SetupFailed(RuntimeError):
+    """The course cannot grade in this container (a package, a course file, the submission is missing)."""
+
+
+def _manifest(source: Path) -> dict:
+    try:
+        manifest = json.loads((source / MANIFEST).read_text(encoding="utf-8"))
+        manifest["questions"], manifest["points"]  # noqa: B018 - both must be there
+    except Exception as error:  # noqa: BLE001
+        raise SetupFailed(
+            f"{MANIFEST} is missing or unreadable in {source} ({type(error).__name__}: {error})"
+        ) from None
+    return manifest
+
+
+def _failure(manifest: dict | None, message: str, seconds: float) -> dict:
+    """results.json for a set-up failure: every question 0, the reason visible everywhere."""
+    text = f"{SETUP_FAILED}: {message}" if not message.startswith("no notebook") else message
+    tests = []
+    if manifest:
+        for question in manifest["questions"]:
+            tests.append(
+                {
+                    "name": question,
+                    "score": 0.0,
+                    "max_score": float(manifest["points"][question]),
+                    "output": text,
+                    "visibility": "visible",
+                }
+            )
+    return {
+        "score": 0.0,
+        "execution_time": round(seconds, 2),
+        "output": text
+        + "\nNothing of your submission was graded; this is not your error. Tell the course staff.",
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": tests,
+    }
+
+
+def _find_submission(folder: Path, stem: str) -> Path:
+    found = sorted(p for p in folder.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+    named = [p for p in found if p.name == f"{stem}.ipynb"]
+    if len(named) == 1:
+        return named[0]
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise SetupFailed(f"no notebook submitted: upload your {stem}.ipynb (the .ipynb file itself)")
+    names = ", ".join(p.name for p in found[:5])
+    raise SetupFailed(
+        f"no notebook to grade: {len(found)} notebooks were submitted ({names}); upload {stem}.ipynb only"
+    )
+
+
+def _check_environment(source: Path, manifest: dict) -> None:
+    stem = manifest["notebook"]
+    needed = [
+        source / "utils" / "notebook.py",
+        source / "tools" / "grade.py",
+        source / "tools" / "sandbox_agent.py",
+        source / "notebooks" / f"{stem}.ipynb",
+        source / "dist" / "autograder" / f"{stem}.zip",
+        source / "dist" / "autograder" / f"{stem}.zip.sha256",
+        source / "data",
+    ]
+    missing = [str(p.relative_to(source)) for p in needed if not p.exists()]
+    if missing:
+        raise SetupFailed(f"course files missing from the autograder: {', '.join(missing)}")
+    # found, not imported (the trusted worker imports them; a broken install stops it, which is a set-up failure too)
+    from importlib.util import find_spec
+
+    missing = [
+        name
+        for name in ("keras", "nbformat", "numpy", "otter", "tensorflow", "tqdm")
+        if find_spec(name) is None
+    ]
+    if missing:
+        raise SetupFailed(f"a package is missing ({', '.join(missing)}); did setup.sh run?")
+
+
+def _isolation(source: Path, results: Path) -> str:
+    """``"bwrap"`` when a sandbox works here; else ``"user"`` (as root: the agent runs as :data:`RUN_AS`)."""
+    from tools.sandbox import SandboxUnavailable, check_bwrap
+
+    try:
+        if os.environ.get("RNN_GRADESCOPE_NO_BWRAP"):  # as in a container that refuses namespaces (tests)
+            raise SandboxUnavailable("RNN_GRADESCOPE_NO_BWRAP is set")
+        check_bwrap()
+        return "bwrap"
+    except SandboxUnavailable as error:
+        reason = str(error)
+    if os.geteuid() != 0:
+        raise SetupFailed(
+            f"bwrap cannot sandbox the student's code here ({reason[:200]}) and the grader is not root"
+        )
+    import pwd
+
+    user = pwd.getpwnam(RUN_AS)
+    # what the student's process may read: the course code, the data, the Python; not the master, the tests, results
+    for folder in (source / "notebooks", source / "dist", results):
+        os.chown(folder, 0, 0)
+        folder.chmod(0o700)
+    for top in (source / "utils", source / "tools", source / "data"):
+        for path in [top, *top.rglob("*")]:
+            path.chmod(path.stat().st_mode | stat.S_IROTH | (stat.S_IXOTH if path.is_dir() else 0))
+    for folder in (source, *source.parents):
+        folder.chmod(folder.stat().st_mode | stat.S_IXOTH)  # enter, not list, the way to the course code
+    del user
+    return "user"
+
+
+def _split(points: float, cases: list, score: float) -> list[tuple[str, float, float, list]]:
+    """(kind, max, score, cases) per kind of case; the parts add up to the question's score."""
+    public = [c for c in cases if not c[0]]
+    hidden = [c for c in cases if c[0]]
+    if public and hidden:
+        from tools.grade import PUBLIC_SHARE
+
+        public_score = min(score, round(points * PUBLIC_SHARE * sum(p for _, p in public) / len(public), 4))
+        return [
+            ("public", points * PUBLIC_SHARE, public_score, public),
+            ("hidden", points * (1 - PUBLIC_SHARE), score - public_score, hidden),
+        ]
+    return [("hidden" if hidden else "public", float(points), score, hidden or public)]
+
+
+def results_json(manifest: dict, row: dict, mode: str, seconds: float) -> dict:
+    """Gradescope's results.json for a graded row of :func:`tools.grade.grade`."""
+    from tools.grade import UNSAFE_MARK
+
+    status = str(row["status"]).replace(UNSAFE_MARK, "")
+    details = row.get("details") or {}
+    tests = []
+    for question in manifest["questions"]:
+        points = float(manifest["points"][question])
+        info = details.get(question) or {}
+        cases = [tuple(c) for c in info.get("cases", [])]
+        reasons = [str(r) for r in info.get("reasons", [])]
+        if not cases:
+            why = "; ".join(reasons) or (status if status != "ok" else "its tests did not run")
+            tests.append(
+                {
+                    "name": question,
+                    "score": row[question],
+                    "max_score": points,
+                    "output": f"not graded: {why}",
+                    "visibility": "visible",
+                }
+            )
+            continue
+        for kind, most, score, chosen in _split(points, cases, row[question]):
+            passed = sum(p for _, p in chosen)
+            lines = [f"{passed} of {len(chosen)} {kind} cases passed."]
+            if reasons and kind == "public" or reasons and len(cases) == len(chosen):
+                lines.append("Why it lost points: " + "; ".join(reasons))
+            tests.append(
+                {
+                    "name": f"{question} ({kind} cases)",
+                    "score": score,
+                    "max_score": most,
+                    "output": " ".join(lines),
+                    "visibility": "visible" if kind == "public" else "after_published",
+                }
+            )
+    where = (
+        "in a bubblewrap sandbox (no network, no access to the tests)"
+        if mode == "bwrap"
+        else f"in its own process as the unprivileged user {RUN_AS!r} (this container refuses namespaces)"
+    )
+    output = (
+        f"{manifest['notebook']}: {row['total']} of {row['possible']} points. Status: {status}.\n"
+        f"Your code ran {where}; the grader ran the set-up, imports, parameters and exercise cells only.\n"
+        "Each question: 10% from its public cases (the ones grader.check runs), 90% from hidden cases "
+        "(shown after grades are published)."
+    )
+    return {
+        "score": row["total"],
+        "execution_time": round(seconds, 2),
+        "output": output,
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": tests,
+    }
+
+
+def _write(results: Path, payload: dict) -> None:
+    results.mkdir(parents=True, exist_ok=True)
+    partial = results / "results.json.partial"
+    partial.write_text(json.dumps(payload, indent=1) + "\n", encoding="utf-8")
+    os.replace(partial, results / "results.json")
+
+
+def run(root: Path) -> int:
+    """Grade ``root/submission``'s notebook into ``root/results/results.json``; 0 when graded, 1 on a set-up failure."""
+    started = time.monotonic()
+    source, results = root / "source", root / "results"
+    if not (source / "tools" / "grade.py").exists():
+        source = ROOT  # run from an unpacked archive that is not at ROOT/source
+    manifest = None
+    try:
+        manifest = _manifest(source)
+        results.mkdir(parents=True, exist_ok=True)
+        submission = _find_submission(root / "submission", manifest["notebook"])
+        _check_environment(source, manifest)
+        import nbformat
+
+        try:
+            nbformat.read(submission, as_version=4)
+        except Exception as error:  # noqa: BLE001
+            raise SetupFailed(
+                f"no notebook to grade: {submission.name} could not be read as a notebook ({type(error).__name__}); "
+                "upload the .ipynb file that Jupyter or Colab saves"
+            ) from None
+        mode = _isolation(source, results)
+        from tools import grade as grading
+
+        if mode == "user":
+            os.environ[grading.RUN_AS_VARIABLE] = RUN_AS
+        stem = manifest["notebook"]
+        dist = source / "dist" / "autograder"
+        for path in (dist / f"{stem}.zip", dist / f"{stem}.zip.sha256"):
+            os.utime(
+                path
+            )  # newer than the master, whatever the unpacking did: tools.grade must not rebuild it
+        timeout = float(os.environ.get("RNN_GRADESCOPE_TIMEOUT") or manifest.get("timeout", DEFAULT_TIMEOUT))
+        before = set(Path("/tmp").glob(grading.RUN_AS_PREFIX + "*"))
+        with tempfile.TemporaryDirectory(prefix="gradescope-") as tmp:
+            rows = grading.grade(
+                stem,
+                [str(submission)],
+                Path(tmp) / "grades.csv",
+                jobs=1,
+                timeout=timeout,
+                progress=False,
+                notebooks_dir=source / "notebooks",
+                dist_dir=dist,
+                data_dir=source / "data",
+                unsafe=mode != "bwrap",
+            )
+        for folder in set(Path("/tmp").glob(grading.RUN_AS_PREFIX + "*")) - before:
+            shutil.rmtree(folder, ignore_errors=True)  # the unprivileged agent's launcher and home
+        row = rows[0]
+        if str(row["status"]).startswith("error: grader failed"):
+            raise SetupFailed(str(row["status"])[len("error: ") :])
+        payload = results_json(manifest, row, mode, time.monotonic() - started)
+    except SetupFailed as error:
+        _write(results, _failure(manifest, str(error), time.monotonic() - started))
+        print(f"{SETUP_FAILED}: {error}", file=sys.stderr)
+        return 1
+    except Exception as error:  # noqa: BLE001 - any other failure of the grader: never a silent low score
+        _write(results, _failure(manifest, f"{type(error).__name__}: {error}", time.monotonic() - started))
+        print(f"{SETUP_FAILED}: {type(error).__name__}: {error}", file=sys.stderr)
+        return 1
+    _write(results, payload)
+    print(payload["output"])
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    make = commands.add_parser("build", help="write dist/gradescope/NN_name.zip")
+    make.add_argument("notebooks", nargs="*", help="masters: two-digit numbers or stems (default: all)")
+    make.add_argument("--out", type=Path, default=DIST, help="folder to write (default dist/gradescope)")
+    make.add_argument(
+        "--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds per submission (default 300)"
+    )
+    grade = commands.add_parser("run", help="grade as Gradescope's run_autograder")
+    grade.add_argument(
+        "--root",
+        type=Path,
+        default=Path(os.environ.get("RNN_GRADESCOPE_ROOT") or "/autograder"),
+        help="Gradescope's folder with source/, submission/, results/ (default $RNN_GRADESCOPE_ROOT or /autograder)",
+    )
+    args = parser.parse_args(argv)
+    if args.command == "run":
+        return run(args.root)
+    try:
+        paths = build(args.notebooks, args.out, args.timeout)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    for path in paths:
+        size = path.stat().st_size
+        print(
+            f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path} ({size / 2**20:.2f} MB)"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

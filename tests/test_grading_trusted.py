@@ -207,7 +207,7 @@ def param_count(units, features):
 
 Evil = type({EVIL!r}, (Exception,), {{}})
 
-def rnn_step(x_t, h_prev, W_x, W_h, b):
+def rnn_step(*args, **kwargs):  # any signature: the question's arguments change, the attack does not
     raise Evil({FORGED_ROW!r} + "\\x1b[2K\\x1b[1A3 submissions: 3 ok\\t=HYPERLINK(\\"http://x\\";\\"y\\")\\u202e\\x9b")
 """
 

@@ -195,33 +195,9 @@ class CgroupV1:
         self.dirs = {}
 
 
-class SystemdScope:
-    """A transient systemd scope (cgroup v2 under systemd) around ``bwrap``: ``systemd-run [--user] --scope``."""
-
-    name = "systemd scope"
-
-    def __init__(self, limits: Limits):
-        self.limits = limits
-
-    def prefix(self) -> list[str]:
-        """``systemd-run`` arguments that put the command in a scope with the limits."""
-        return _systemd_prefix(self.limits)
-
-    def join(self) -> None:
-        pass
-
-    def oom_kills(self) -> int:
-        return 0
-
-    def peak_bytes(self) -> int | None:
-        return None
-
-    def close(self) -> None:
-        pass  # --collect: systemd removes the scope when its last process ends
-
-
 class Rlimits:
-    """No cgroup: per-process address space and, inside the sandbox, a cap on its tasks (tools.sandbox)."""
+    """No cgroup: per-process address space and, inside the sandbox, a cap on its tasks (tools.sandbox). It has
+    nothing to join, count or remove; :class:`SystemdScope` shares that."""
 
     name = "rlimits"
 
@@ -242,6 +218,20 @@ class Rlimits:
 
     def close(self) -> None:
         pass
+
+
+class SystemdScope(Rlimits):
+    """A transient systemd scope (cgroup v2 under systemd) around ``bwrap``: ``systemd-run [--user] --scope``.
+
+    systemd puts the command in the scope and removes it (``--collect``) when its last process ends, so joining and
+    closing are nothing to do here.
+    """
+
+    name = "systemd scope"
+
+    def prefix(self) -> list[str]:
+        """``systemd-run`` arguments that put the command in a scope with the limits."""
+        return _systemd_prefix(self.limits)
 
 
 def _systemd_prefix(limits: Limits) -> list[str]:

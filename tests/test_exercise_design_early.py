@@ -618,6 +618,6 @@ def test_set_up_cell_explains_a_failed_download_and_a_missing_tools_folder(tmp_p
         exec(compile(init, "<init>", "exec"), {"ROOT": tmp_path})
     for q in questions:  # now the tests are next to the notebook, and tools/ cannot be imported
         (tmp_path / "tests" / stem / f"{q}.py").write_text("OK_FORMAT = False\ntest = {'name': '" + q + "'}\n")
-    monkeypatch.setitem(sys.modules, "tools.selfcheck", None)
+    monkeypatch.setitem(sys.modules, "utils.selfcheck", None)
     exec(compile(init, "<init>", "exec"), {"ROOT": tmp_path})
     assert "may pass here and score 0 in grading" in capsys.readouterr().out

@@ -113,7 +113,7 @@ def kept_fraction(z, mirror=False):
 def make_adding(n, T, k, seed):
     return adding_problem(n, T, seed=seed)
 """),
-    ("05", "q3_reach", "tools.experiments.reach on a table of the runs", """
+    ("05", "q3_reach", "utils.long_deps.reach on a table of the runs", """
 def reach(solved_by_T, min_share):
     rows = [{"cell": "c", "T": t, "seed": i, "solved": s} for t, runs in solved_by_T.items() for i, s in enumerate(runs)]
     return cell_reach(pd.DataFrame(rows), "c")

@@ -1,4 +1,4 @@
-"""Tests of tools.experiments: the committed long-dependency sweep and its reproducibility."""
+"""Tests of utils.long_deps (and its command, tools.experiments): the committed long-dependency sweep and its reproducibility."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tools import experiments as E
+from utils import long_deps as E
 
 STORED = E.LONG_DEPS_CSV
 

@@ -213,3 +213,38 @@ def test_setup_cell_prints_nothing_that_looks_like_an_error(tmp_path: Path) -> N
     pattern = re.compile(r"\b(E0000|W0000|I0000|WARNING|error|Error)\b")
     noisy = [line for line in (result.stdout + result.stderr).splitlines() if pattern.search(line)]
     assert not noisy, noisy
+
+
+def _imported_modules(source: str) -> set[str]:
+    """The top-level modules a cell's code imports (``import a.b`` and ``from a.b import c`` give ``a``)."""
+    import ast
+
+    code = "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!")))
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return set()
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+@pytest.mark.parametrize("folder", ["notebooks", "student"])
+def test_notebooks_never_import_tools(folder: str) -> None:
+    """Notebooks (and the student versions' otter cell) import ``utils``, never the maintainers' ``tools``."""
+    found = []
+    for path in sorted((ROOT / folder).glob("*.ipynb")):
+        for i, cell in enumerate(nbformat.read(path, as_version=4).cells):
+            if cell.cell_type == "code" and "tools" in _imported_modules(cell.source):
+                found.append(f"{folder}/{path.name} cell {i}")
+    assert not found, f"cells that import tools (move what they need to utils/): {found}"
+
+
+def test_the_import_check_sees_tools_imports() -> None:
+    assert _imported_modules("from tools.grade import x\nimport numpy as np") == {"tools", "numpy"}
+    assert _imported_modules("import tools.sandbox_wire") == {"tools"}
+    assert _imported_modules("from . import tools") == set()

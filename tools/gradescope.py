@@ -42,18 +42,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DIST = ROOT / "dist" / "gradescope"
 MANIFEST = "gradescope.json"
-#: the tools/ modules the archive carries: the grader, its sandbox, and what the notebooks import
+#: the tools/ modules the archive carries: the grader and its sandbox (notebooks import only utils/)
 TOOLS = (
     "__init__.py",
     "execute.py",
-    "experiments.py",
     "grade.py",
     "gradescope.py",
     "sandbox.py",
     "sandbox_agent.py",
     "sandbox_limits.py",
     "sandbox_wire.py",
-    "selfcheck.py",
     "student.py",
     "sync.py",
 )

@@ -3,8 +3,8 @@
 :class:`Sandbox` starts ``python sandbox_agent.py`` under ``bwrap`` with
 
 - a read-only view of the system (``/usr``, ``/etc``), of the Python installation and virtual environment, of the
-  course's ``utils/`` and ``tools/experiments.py`` (as ``/course/utils``, ``/course/tools``), of the agent's two files and, if given, of the data folder (as
-  ``/data``); nothing else of the course: not the masters, the autograder archives, the hidden tests, other
+  course's ``utils/`` (as ``/course/utils``: notebooks import nothing else of the course), of the agent's two
+  files and, if given, of the data folder (as ``/data``); nothing else of the course: not the masters, the autograder archives, the hidden tests, other
   submissions, the CSV or the TA's home;
 - a private, size-limited ``/tmp`` and working folder (tmpfs: gone with the sandbox);
 - no network, its own PID, IPC, UTS and user namespaces (uid ``nobody``), no capabilities, a new session;
@@ -154,8 +154,6 @@ def bwrap_command(
     for path in _python_mounts():
         command += ["--ro-bind", str(path), str(path)]
     command += ["--ro-bind", str(ROOT / "utils"), "/course/utils"]
-    for name in ("__init__.py", "experiments.py"):  # notebook 05 imports tools.experiments; nothing else of tools/
-        command += ["--ro-bind", str(ROOT / "tools" / name), f"/course/tools/{name}"]
     for name in AGENT_FILES:
         command += ["--ro-bind", str(ROOT / "tools" / name), f"/agent/{name}"]
     if data_dir is not None:

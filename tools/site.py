@@ -65,7 +65,6 @@ DEPENDENCIES = (
     "utils/**/*.py",
     "results/*",
     "tools/execute.py",
-    "tools/experiments.py",
     "tools/text_model.py",
 )
 

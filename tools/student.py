@@ -75,7 +75,7 @@ else:
     notebook = NAME + ".ipynb" if Path(NAME + ".ipynb").is_file() else None
     grader = otter.Notebook(notebook, tests_dir=str(tests_dir))
     try:  # the course's tools/ (in a clone): a check fails when an answer uses a name only the lesson defines
-        from tools.selfcheck import SelfCheckGrader
+        from utils.selfcheck import SelfCheckGrader
     except ImportError:
         print("tools/ not found: grader.check cannot tell whether an answer uses a lesson cell's names, so an "
               "answer that calls a lesson function may pass here and score 0 in grading")
@@ -112,13 +112,13 @@ def tests_url(name: str, config: dict[str, str] | None = None) -> str:
 
 
 def self_check_data(nb: nbformat.NotebookNode) -> tuple[list[str], list[str], dict[str, list[str]]]:
-    """For :class:`tools.selfcheck.SelfCheckGrader`: lesson-only names, lesson cell hashes, answers by question.
+    """For :class:`utils.selfcheck.SelfCheckGrader`: lesson-only names, lesson cell hashes, answers by question.
 
     Lesson cells are the code cells before the ``## Exercises`` heading that the grader does not run (it runs
     set-up, imports, parameters and exercise cells: ``tools.grade.reduce_notebook``).
     """
     from tools.grade import _question_blocks, reduce_notebook
-    from tools.selfcheck import bound_names, source_hash
+    from utils.selfcheck import bound_names, source_hash
 
     graded = {id(c) for c in reduce_notebook(nb).cells}
     lesson = [c for c in nb.cells[: exercises_index(nb)] if c.cell_type == "code" and id(c) not in graded]

@@ -30,28 +30,28 @@ lint: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 sync: $(STAMP)
-	$(BIN)/python -m tools.sync
+	$(BIN)/python -m tools.authoring.sync
 
 figures: $(STAMP)
-	$(BIN)/python -m tools.figures
+	$(BIN)/python -m tools.authoring.figures
 
 student: $(STAMP)
-	$(BIN)/python -m tools.student
+	$(BIN)/python -m tools.authoring.student
 
 bench: $(STAMP)
-	$(BIN)/python -m tools.bench_windowing
+	$(BIN)/python -m tools.experiments.bench_windowing
 
 lecture: $(STAMP)
-	$(BIN)/python -m tools.execute --mode lecture notebooks/*.ipynb
+	$(BIN)/python -m tools.authoring.execute --mode lecture notebooks/*.ipynb
 
 colab-check: $(STAMP)
-	nice -n 10 $(BIN)/python -m tools.colab_check $(COLAB_ARGS)
+	nice -n 10 $(BIN)/python -m tools.colab.check $(COLAB_ARGS)
 
 site: $(STAMP)
-	$(BIN)/python -m tools.site --mode $(SITE_MODE)
+	$(BIN)/python -m tools.site.build --mode $(SITE_MODE)
 
 slides: $(STAMP)
-	$(BIN)/python -m tools.site --mode $(SITE_MODE) --slides-only
+	$(BIN)/python -m tools.site.build --mode $(SITE_MODE) --slides-only
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,4 +1,4 @@
-"""Sphinx configuration of the course website (built by ``python -m tools.site``; see its docstring).
+"""Sphinx configuration of the course website (built by ``python -m tools.site.build``; see its docstring).
 
 The stack is Jupyter Book 1's (Sphinx + MyST-NB + sphinx-book-theme), configured directly: every asset is served
 from the site itself (MathJax from the ``jupyter-server-mathjax`` package), so the site works offline.
@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tools.sync import load_config  # noqa: E402
+from tools.authoring.sync import load_config  # noqa: E402
 
 _config = load_config()
 
@@ -23,14 +23,14 @@ html_title = "Recurrent neural networks with Keras"
 extensions = ["myst_nb", "sphinx.ext.mathjax", "sphinx.ext.githubpages"]
 exclude_patterns = ["_build", "**.ipynb_checkpoints"]
 
-# tools.site hands Sphinx notebooks that are already executed (cached by their code and requirements).
+# tools.site.build hands Sphinx notebooks that are already executed (cached by their code and requirements).
 nb_execution_mode = "off"
 nb_merge_streams = True
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence"]
 myst_heading_anchors = 3
 suppress_warnings = ["myst.header"]  # a notebook's "## Overview" etc. follow its "# NN · title" cell
 
-# MathJax 2.7 from the site's own _static (tools.site copies it there from jupyter-server-mathjax): no CDN.
+# MathJax 2.7 from the site's own _static (tools.site.build copies it there from jupyter-server-mathjax): no CDN.
 mathjax_path = "mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"
 myst_update_mathjax = False  # MyST only knows MathJax 3+ configs; this one is MathJax 2's
 _LOCAL_MATH_FONTS = "local('STIX Two Math'), local('Cambria Math'), local('DejaVu Serif')"

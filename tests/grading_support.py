@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 from tools import grade as grading
-from tools import student
+from tools.authoring import student
 
 TIMEOUT = 300  # seconds per submission: honest submissions of 02b, 05, 06 and 07 took over 60 s on a loaded
 # 2-core machine (06 trains two models); the hostile test bounds its own batch with a shorter timeout

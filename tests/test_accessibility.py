@@ -1,9 +1,9 @@
 """Accessibility (WCAG 2.1 AA) of the course's figures, website and slides.
 
-The pieces are checked on small inputs: the colour-blind-safe figure style, the alt-text rule of ``tools.nbcheck``,
+The pieces are checked on small inputs: the colour-blind-safe figure style, the alt-text rule of ``tools.authoring.nbcheck``,
 the Russian-language marks, the accessible HTML outputs and the slides' structure. Then the site is built in CI
 mode (the fixture of ``tests/test_site.py``, from the execution cache) and audited in the system Chromium, offline,
-at 1280 x 720 (``tools.site.audit``): axe-core on every page and every slide finds no serious or critical
+at 1280 x 720 (``tools.site.build.audit``): axe-core on every page and every slide finds no serious or critical
 violation and no empty table header, no figure has a generic alt text (in the notebooks that
 ``nbcheck.ALT_TEXT_NOTEBOOKS`` lists), no code cell or table is cut at the right edge, the body text of the slides
 is at least 28 px on the screen, and few slides are taller than the screen.
@@ -19,7 +19,8 @@ import nbformat
 import pytest
 
 from tests.test_site import built  # noqa: F401  (the fixture: the site built in CI mode)
-from tools import nbcheck, site
+from tools.authoring import nbcheck
+from tools.site import build as site
 from utils import plotting
 
 md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from test_notebooks import ROOT, _printed, write_jena_shaped_csv
 
-from tools.execute import execute
+from tools.authoring.execute import execute
 from utils.data import DatasetChecksumWarning, load_weather
 from utils.forecast import CHOLLET, chollet_protocol
 

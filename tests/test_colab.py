@@ -1,4 +1,4 @@
-"""Colab as a tested platform (tools.colab_check): the replica's package selection, the set-up cells (the student one
+"""Colab as a tested platform (tools.colab.check): the replica's package selection, the set-up cells (the student one
 installs otter-grader without touching Colab's packages, the lecture one installs nothing), the check's own parts
 on inputs built to fail, and the check itself: every notebook in the Colab replica (marker ``colab``)."""
 
@@ -15,7 +15,8 @@ import nbformat
 import pytest
 from packaging.requirements import Requirement
 
-from tools import colab_check, student, sync
+from tools.authoring import student, sync
+from tools.colab import check as colab_check
 from utils import notebook
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -95,7 +96,7 @@ def test_lecture_setup_cell_installs_nothing_and_student_one_installs_without_de
         assert _setup_cell(path) == lecture, path.name
         built = ROOT / "student" / path.name
         if built.is_file():
-            assert _setup_cell(built) == student_setup, f"{built.name}: run python -m tools.student"
+            assert _setup_cell(built) == student_setup, f"{built.name}: run python -m tools.authoring.student"
 
 
 def test_student_pins_add_only_packages_colab_lacks_and_need_nothing_else() -> None:
@@ -122,7 +123,7 @@ def test_student_pins_add_only_packages_colab_lacks_and_need_nothing_else() -> N
 
 @pytest.mark.parametrize("master", MASTERS, ids=[m.stem for m in MASTERS])
 def test_solved_student_version_gets_every_solution(master: Path) -> None:
-    """The replica runs the solved student versions that tools.student.solved builds (the grading tests' builder)."""
+    """The replica runs the solved student versions that tools.authoring.student.solved builds (the grading tests' builder)."""
     path = ROOT / "student" / master.name
     if not path.is_file():
         pytest.skip(f"no student version of {master.name} yet")
@@ -196,7 +197,7 @@ def test_every_notebook_runs_in_the_colab_replica(tmp_path: Path) -> None:
         pytest.skip(f"COLAB CHECK SKIPPED: Python {version} (Colab's) not found: `pyenv install {version}`")
     report_path = tmp_path / "report.json"
     result = subprocess.run(
-        ["nice", "-n", "10", sys.executable, "-m", "tools.colab_check", "--strict", "--timeout", "300", "--report", str(report_path)],
+        ["nice", "-n", "10", sys.executable, "-m", "tools.colab.check", "--strict", "--timeout", "300", "--report", str(report_path)],
         cwd=ROOT, capture_output=True, text=True,
     )
     print(result.stdout[-20000:], result.stderr[-5000:])

@@ -500,7 +500,7 @@ def test_self_check_fails_lesson_names_and_works_in_a_renamed_copy(tmp_path, mon
     """IPython runs a lesson cell, the otter set-up cell and answers, in a folder holding 'Copy of 01_....ipynb'."""
     from IPython.core.interactiveshell import InteractiveShell
 
-    from tools import student
+    from tools.authoring import student
 
     stem = "01_rnn_unrolling"
     out = tmp_path / "build"
@@ -602,11 +602,11 @@ def test_02b_lazy_answers_through_the_real_grader(tmp_path):
             assert float(row[question]) <= LAZY_LIMIT * full + 1e-9, (name, question, row)
 
 
-def test_set_up_cell_explains_a_failed_download_and_a_missing_tools_folder(tmp_path, monkeypatch, capsys):
-    """The otter set-up cell: no local tests and no network gives one sentence; no tools/ says what it costs."""
+def test_set_up_cell_explains_a_failed_download_and_a_missing_selfcheck(tmp_path, monkeypatch, capsys):
+    """The otter set-up cell: no local tests and no network gives one sentence; no utils.selfcheck says what it costs."""
     import sys
 
-    from tools import student
+    from tools.authoring import student
 
     stem = "01_rnn_unrolling"
     nb = support.master(stem)
@@ -616,7 +616,7 @@ def test_set_up_cell_explains_a_failed_download_and_a_missing_tools_folder(tmp_p
     monkeypatch.delenv("RNN_COURSE_TESTS_URL", raising=False)
     with pytest.raises(RuntimeError, match=r"could not download the public tests from http://127\.0\.0\.1:9/none"):
         exec(compile(init, "<init>", "exec"), {"ROOT": tmp_path})
-    for q in questions:  # now the tests are next to the notebook, and tools/ cannot be imported
+    for q in questions:  # now the tests are next to the notebook, and utils.selfcheck cannot be imported
         (tmp_path / "tests" / stem / f"{q}.py").write_text("OK_FORMAT = False\ntest = {'name': '" + q + "'}\n")
     monkeypatch.setitem(sys.modules, "utils.selfcheck", None)
     exec(compile(init, "<init>", "exec"), {"ROOT": tmp_path})

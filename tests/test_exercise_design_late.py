@@ -459,7 +459,7 @@ def test_lazy_answers_score_at_most_the_public_share_when_graded(nb_id, tmp_path
     from grading_support import built, grade
 
     from tools import grade as grading
-    from tools import student
+    from tools.authoring import student
 
     student_dir, dist = built()
     master = ROOT / "notebooks" / f"{NOTEBOOKS[nb_id]}.ipynb"

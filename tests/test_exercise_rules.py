@@ -118,7 +118,7 @@ def test_the_grader_scores_a_question_0_when_its_answer_calls_the_course_functio
     import nbformat
     from grading_support import built, grade
 
-    from tools import student
+    from tools.authoring import student
 
     stem, question, _, answer = ADAPTED[0]
     student_dir, dist = built()

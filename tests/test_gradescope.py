@@ -20,7 +20,8 @@ import nbformat
 import pytest
 
 from tools import grade as grading
-from tools import gradescope, student
+from tools import gradescope
+from tools.authoring import student
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = "01"

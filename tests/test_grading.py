@@ -1,4 +1,4 @@
-"""Student versions and grading (tools.student, tools.grade): full marks for the masters, zero for the blank
+"""Student versions and grading (tools.authoring.student, tools.grade): full marks for the masters, zero for the blank
 student versions, the right status for broken submissions, no leaked solutions, student/ up to date, and a
 student notebook that finds its tests from an empty folder (the Colab situation)."""
 
@@ -17,7 +17,7 @@ import pytest
 from grading_support import built, grade
 
 from tools import grade as grading
-from tools import student
+from tools.authoring import student
 
 ROOT = Path(__file__).resolve().parents[1]
 MASTERS = student.masters()
@@ -175,7 +175,7 @@ def test_student_version_leaks_no_solution_or_hidden_test(master):
 
 def test_committed_student_versions_are_up_to_date():
     assert student.check(fresh=built()[0]) == [], (
-        "student/ is stale: run `python -m tools.student` and commit student/"
+        "student/ is stale: run `python -m tools.authoring.student` and commit student/"
     )
 
 

@@ -26,7 +26,8 @@ import pytest
 from grading_support import built, grade
 
 from tools import grade as grading
-from tools import sandbox, sandbox_wire, student
+from tools import sandbox, sandbox_wire
+from tools.authoring import student
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = "01_rnn_unrolling"

@@ -20,7 +20,7 @@ import pytest
 from grading_support import built, grade
 
 from tools import grade as grading
-from tools import student
+from tools.authoring import student
 
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
@@ -46,7 +46,7 @@ def _replace_in_answer(nb: nbformat.NotebookNode, function: str, source: str) ->
 
 def _archive_with_extra_case(dist: Path, stem: str, question: str, case: str, into: Path) -> Path:
     """A copy of ``dist`` whose archive for ``stem`` has ``case`` as an extra hidden case of ``question``, with
-    its sha256 recorded as tools.student records it (so the grader accepts it)."""
+    its sha256 recorded as tools.authoring.student records it (so the grader accepts it)."""
     shutil.copytree(dist, into)
     path = into / f"{stem}.zip"
     members = {}

@@ -22,7 +22,8 @@ import numpy as np
 import pytest
 from grading_support import built, grade
 
-from tools import sandbox, sandbox_agent, sandbox_wire, student
+from tools import sandbox, sandbox_agent, sandbox_wire
+from tools.authoring import student
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -8,8 +8,8 @@ import nbformat
 import pytest
 from conftest import NOTEBOOK_TIMES  # the same module object pytest loaded
 
-from tools import site
-from tools.execute import execute
+from tools.authoring.execute import execute
+from tools.site import build as site
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))

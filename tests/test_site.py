@@ -1,4 +1,4 @@
-"""The course website and slides (tools.site): built with CI parameters, checked on disk and in headless Chromium.
+"""The course website and slides (tools.site.build): built with CI parameters, checked on disk and in headless Chromium.
 
 The build uses the repository's execution cache (``.cache/site/ci``), which ``tests/test_notebooks.py`` fills as
 it runs every notebook in CI mode; run alone, this file executes what the cache lacks. The browser test drives the
@@ -18,7 +18,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tools import site, sync
+from tools.authoring import sync
+from tools.site import build as site
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -121,7 +122,7 @@ def test_cache_reuses_outputs_after_a_prose_edit_and_reruns_after_a_code_edit(tm
 def built(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("site") / "site"
     start = time.perf_counter()
-    result = subprocess.run([sys.executable, "-m", "tools.site", "--mode", "ci", "--out", str(out)],
+    result = subprocess.run([sys.executable, "-m", "tools.site.build", "--mode", "ci", "--out", str(out)],
                             cwd=ROOT, capture_output=True, text=True, timeout=3600)  # fmt: skip
     report = "\n".join(line for line in result.stdout.splitlines() if not re.match(r"[IEW]\d{4} ", line))
     print(f"site build (CI mode): {time.perf_counter() - start:.1f} s\n{report}")

@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tools import nbcheck, sync
+from tools.authoring import nbcheck, sync
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -127,7 +127,7 @@ def test_sync_check_catches_an_out_of_sync_badge(tmp_path: Path) -> None:
 # --- figures and utils ---------------------------------------------------------------------------------------
 
 def test_every_figure_in_img_is_drawn_by_code_and_every_drawing_renders(tmp_path: Path) -> None:
-    from utils.diagrams import all_figures, save
+    from tools.authoring.diagrams import all_figures, save
 
     figures = all_figures()
     committed = {p.name for p in (ROOT / "img").glob("*.png")}

@@ -32,7 +32,7 @@ How a submission is graded (the trust model is in README.md, "For teaching assis
    so. A batch of N with T timeouts ends within about (N / jobs + T) x (timeout + GRACE) plus the workers'
    start. Temporary files live in one folder removed at the end.
 
-The autograder archive (``dist/autograder/NN_name.zip``, built by ``python -m tools.student``, rebuilt here when
+The autograder archive (``dist/autograder/NN_name.zip``, built by ``python -m tools.authoring.student``, rebuilt here when
 missing or older than the master) has its sha256 recorded next to it at build time (``.zip.sha256``); grading
 refuses an archive that does not match. The CSV is written by this process after every sandbox is gone: one row
 per submission, ``file``, one column per question, ``total``, ``possible`` and ``status``: ``ok``; ``timeout``;
@@ -70,8 +70,16 @@ from pathlib import Path
 
 import nbformat
 
-from tools.execute import course_env
-from tools.student import DIST, EXERCISES_HEADING, INIT_TAG, NOTEBOOKS, build_one, masters, question_names
+from tools.authoring.execute import course_env
+from tools.authoring.student import (
+    DIST,
+    EXERCISES_HEADING,
+    INIT_TAG,
+    NOTEBOOKS,
+    build_one,
+    masters,
+    question_names,
+)
 from utils.exercise import RULE_MESSAGE, source_uses
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -107,7 +115,7 @@ def sha256_of(path: Path) -> str:
 def autograder_zip(master: Path, dist_dir: Path = DIST) -> tuple[Path, str]:
     """The autograder archive of ``master`` and its sha256 recorded at build time.
 
-    Built with tools.student when missing, older than the master, or without a record. Raises ``ValueError`` when
+    Built with tools.authoring.student when missing, older than the master, or without a record. Raises ``ValueError`` when
     the archive no longer matches its record (it changed after it was built).
     """
     path = dist_dir / f"{master.stem}.zip"
@@ -119,7 +127,7 @@ def autograder_zip(master: Path, dist_dir: Path = DIST) -> tuple[Path, str]:
     if sha256_of(path) != expected:
         raise ValueError(
             f"{path} changed after it was built (sha256 differs from {record.name}): someone or something "
-            "rewrote it. Rebuild it with `python -m tools.student` and check what else changed."
+            "rewrote it. Rebuild it with `python -m tools.authoring.student` and check what else changed."
         )
     return path, expected
 
@@ -476,7 +484,7 @@ def worker_main(master: str, archive: str, sha256: str, data_dir: str, memory_mb
     tests = load_tests(data)
     missing = [q for q in questions if q not in tests]
     if missing:
-        raise SystemExit(f"{archive} has no tests for {missing}: rebuild it with python -m tools.student")
+        raise SystemExit(f"{archive} has no tests for {missing}: rebuild it with python -m tools.authoring.student")
     env = {
         "stem": Path(master).stem,
         "questions": questions,

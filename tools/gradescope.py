@@ -122,9 +122,9 @@ def build_one(master: Path, out_dir: Path = DIST, timeout: float = DEFAULT_TIMEO
     """Write ``out_dir/<master stem>.zip``, the Gradescope autograder of ``master``; return its path."""
     import nbformat
 
+    from tools.authoring.student import DIST as OTTER_DIST
+    from tools.authoring.student import question_names
     from tools.grade import autograder_zip, default_data_dir, question_points
-    from tools.student import DIST as OTTER_DIST
-    from tools.student import question_names
 
     if timeout <= 0:
         raise ValueError(f"timeout must be positive seconds, got {timeout}")
@@ -171,8 +171,8 @@ def build(
     notebooks: list[str] | None = None, out_dir: Path = DIST, timeout: float = DEFAULT_TIMEOUT
 ) -> list[Path]:
     """Build the Gradescope archive of each master named (numbers or stems; all when none); return the paths."""
+    from tools.authoring.student import masters
     from tools.grade import resolve_master
-    from tools.student import masters
 
     paths = [resolve_master(n) for n in notebooks] if notebooks else masters()
     return [build_one(p, out_dir, timeout) for p in paths]

@@ -1,7 +1,7 @@
 """Notebook set-up: seeding, determinism, plotting style, an environment report and, in Colab, the answer checker.
 
-Every course notebook calls :func:`setup` once, from the set-up cell that ``tools.sync`` stamps (its template is
-``tools/templates/setup_cell.py``). Nothing here runs on import.
+Every course notebook calls :func:`setup` once, from the set-up cell that ``tools.authoring.sync`` stamps (its template is
+``tools/authoring/templates/setup_cell.py``). Nothing here runs on import.
 """
 
 from __future__ import annotations

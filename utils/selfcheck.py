@@ -3,7 +3,7 @@
 The grader (:mod:`tools.grade`) runs only a submission's set-up, imports, parameters and exercise cells, not the
 lesson. An answer that calls a function or reads a variable defined only in a lesson cell (01's ``sigmoid``, 02b's
 ``numerical_gradients``) works in the student's notebook and fails with ``NameError`` when graded. The otter set-up
-cell that :mod:`tools.student` writes wraps otter's ``Notebook`` in :class:`SelfCheckGrader`, which, before running
+cell that :mod:`tools.authoring.student` writes wraps otter's ``Notebook`` in :class:`SelfCheckGrader`, which, before running
 a question's public tests, walks the question's answer functions: every global name they load (``LOAD_GLOBAL``,
 recursively into nested code objects and into functions they call that the notebook defines) is looked up, and a
 name that only a lesson cell binds is reported when its value is still the lesson's (the object the set-up cell

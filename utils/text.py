@@ -1,6 +1,6 @@
 """Character-level language modelling: vocabulary, windows, n-gram baselines, a Keras LM and its probes.
 
-Used by notebook 07 and by ``python -m tools.text_model``. Everything takes its data as arguments; nothing runs on
+Used by notebook 07 and by ``python -m tools.experiments.text_model``. Everything takes its data as arguments; nothing runs on
 import. Token ids come from :func:`make_lookups` (``keras.layers.StringLookup``): id 0 is the out-of-vocabulary
 token ``[UNK]``, ids ``1..len(vocabulary)`` are the characters in sorted order.
 

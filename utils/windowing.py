@@ -3,7 +3,7 @@
 :func:`timeseries_dataset` takes the same arguments and yields the same windows as the Keras function, but builds
 each batch with one vectorised ``tf.gather`` (start positions plus a row of offsets) instead of a chain of
 per-window dataset ops, so the input pipeline stops competing with training for the CPU.
-``python -m tools.bench_windowing`` measures the difference.
+``python -m tools.experiments.bench_windowing`` measures the difference.
 
 :class:`WindowSpec` describes the lab's forecasting task (Chollet's protocol: 5 days of hourly history, the
 temperature 24 h ahead, a chronological 50/25/25 split, normalisation with training statistics only) and builds

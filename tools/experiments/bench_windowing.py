@@ -1,4 +1,4 @@
-"""Benchmark the windowing pipelines: ``python -m tools.bench_windowing`` (not a test; run it on a quiet machine).
+"""Benchmark the windowing pipelines: ``python -m tools.experiments.bench_windowing`` (not a test; run it on a quiet machine).
 
 Prints, measured in one run on the same synthetic series (120 steps x 14 features, batch 256, shuffled):
 

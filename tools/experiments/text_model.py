@@ -1,4 +1,4 @@
-"""Train the character language model that notebook 07 loads: ``python -m tools.text_model``.
+"""Train the character language model that notebook 07 loads: ``python -m tools.experiments.text_model``.
 
 Trains :func:`utils.text.build_char_lm` on the training part (first 90 %) of Tiny Shakespeare with teacher
 forcing, scores it on the validation part (last 10 %) after every "epoch" (``--steps`` batches), and keeps the
@@ -6,12 +6,12 @@ weights with the best validation loss in ``results/07_char_lm.weights.h5`` (writ
 a run stopped early still leaves usable weights). ``results/07_char_lm.json`` records the configuration, the
 vocabulary, the learning curve in bits per character, and the run time (wall, CPU, load average).
 
-    python -m tools.text_model                      # the committed model (defaults below)
-    python -m tools.text_model --units 128 --max-minutes 5 --out /tmp/lm   # a quick trial
+    python -m tools.experiments.text_model                      # the committed model (defaults below)
+    python -m tools.experiments.text_model --units 128 --max-minutes 5 --out /tmp/lm   # a quick trial
 
 Seeds are fixed and TensorFlow ops deterministic. The run is capped by wall time, so how many epochs fit depends
 on the machine; to repeat a recorded run exactly, pass its epoch count and lift the cap:
-``python -m tools.text_model --epochs 38 --max-minutes 1000`` repeats the committed model (``epochs_run`` in the
+``python -m tools.experiments.text_model --epochs 38 --max-minutes 1000`` repeats the committed model (``epochs_run`` in the
 record). The committed run took 61 min wall and 20 min CPU on 2 shared cores (load average 9-15); its weights
 were written before the tool dropped the optimizer state from the file, and were rewritten once with
 ``--slim-only`` (same weights, 2.9 MB instead of 8.7 MB).
@@ -27,7 +27,7 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUT = ROOT / "results" / "07_char_lm"
 
 
@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> dict:
     json_path = args.out.with_name(args.out.name + ".json")
     chars_per_epoch = args.steps * args.batch_size * args.seq_len
     record: dict = {
-        "command": "python -m tools.text_model " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "command": "python -m tools.experiments.text_model " + " ".join(argv if argv is not None else sys.argv[1:]),
         "config": {k: (_relative(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
         "vocabulary": "".join(vocabulary),
         "vocab_size": vocab_size,

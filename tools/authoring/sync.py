@@ -1,11 +1,11 @@
-"""Stamp the repository slug into every notebook and the README: ``python -m tools.sync [--check]``.
+"""Stamp the repository slug into every notebook and the README: ``python -m tools.authoring.sync [--check]``.
 
 From ``[tool.rnn-course]`` in ``pyproject.toml`` (the one place the slug lives) it writes:
 
 - the badge row under each notebook's title (Colab lecture version, Colab student version, the rendered page
   with outputs on the course website, whose GitHub Pages address follows from the slug: :func:`pages_url`);
-- the set-up cell (the code cell tagged ``setup``, from ``tools/templates/setup_cell.py``), identical in every
-  notebook (``tools.student`` stamps the student version's, which also installs otter-grader in Colab:
+- the set-up cell (the code cell tagged ``setup``, from ``tools/authoring/templates/setup_cell.py``), identical in every
+  notebook (``tools.authoring.student`` stamps the student version's, which also installs otter-grader in Colab:
   :func:`setup_source`);
 - absolute raw-GitHub URLs for markdown images of ``img/`` (Colab cannot resolve relative paths);
 - the notebook table in README.md (between ``<!-- notebooks:start -->`` and ``<!-- notebooks:end -->``), and the
@@ -28,14 +28,14 @@ import nbformat
 
 from utils.notebook import COLAB_GRADER_PINS
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
 STUDENT = ROOT / "student"
 README = ROOT / "README.md"
 LECTURERS = ROOT / "docs" / "lecturers.md"
 
 #: The set-up cell, a real Python file; :func:`setup_source` stamps the slug into it.
-SETUP_TEMPLATE = ROOT / "tools" / "templates" / "setup_cell.py"
+SETUP_TEMPLATE = Path(__file__).resolve().parent / "templates" / "setup_cell.py"
 #: The student version's Colab install, kept where it runs (``utils.notebook.install_grader``).
 COLAB_STUDENT_PINS = COLAB_GRADER_PINS
 
@@ -105,7 +105,7 @@ def setup_source(config: dict[str, str], student: bool = False) -> str:
 
 
 def stamp_setup(nb: nbformat.NotebookNode, config: dict[str, str], student: bool = False) -> None:
-    """Write :func:`setup_source` into the code cell tagged ``setup`` of ``nb``, in place (``tools.student`` calls
+    """Write :func:`setup_source` into the code cell tagged ``setup`` of ``nb``, in place (``tools.authoring.student`` calls
     it with ``student=True`` on each student version)."""
     for cell in nb.cells:
         if cell.cell_type == "code" and "setup" in cell.get("metadata", {}).get("tags", []):
@@ -141,7 +141,7 @@ def synced(nb: nbformat.NotebookNode, name: str, config: dict[str, str], student
             cell.outputs = []
             cell.execution_count = None
             if "setup" in tags:
-                cell.source = setup_source(config)  # the lecture version; tools.student stamps the student one
+                cell.source = setup_source(config)  # the lecture version; tools.authoring.student stamps the student one
         elif cell.cell_type == "markdown":
             source = _fix_images(cell.source, config)
             if index == 0 and source.startswith("# "):
@@ -237,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     for path in changed:
         print(f"{verb}: {path}")
     if args.check and changed:
-        print("Run `make sync` (python -m tools.sync) and commit the result.", file=sys.stderr)
+        print("Run `make sync` (python -m tools.authoring.sync) and commit the result.", file=sys.stderr)
         return 1
     if not changed:
         print("everything in sync")

@@ -1,4 +1,4 @@
-"""Build the student versions and autograder archives of every master notebook: ``python -m tools.student``.
+"""Build the student versions and autograder archives of every master notebook: ``python -m tools.authoring.student``.
 
 For each master ``notebooks/NN_name.ipynb`` (otter-grader assign format, see CONTRIBUTING.md) it
 
@@ -30,9 +30,9 @@ from pathlib import Path
 import nbformat
 import yaml
 
-from tools.sync import badges, load_config, raw_url, stamp_setup
+from tools.authoring.sync import badges, load_config, raw_url, stamp_setup
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
 STUDENT = ROOT / "student"
 DIST = ROOT / "dist" / "autograder"
@@ -41,7 +41,7 @@ EXERCISES_HEADING = "## Exercises"
 INIT_TAG = "otter_init"
 
 INIT_TEMPLATE = """\
-# Otter-grader set-up (written by `python -m tools.student`): `grader.check("q...")` runs a question's
+# Otter-grader set-up (written by `python -m tools.authoring.student`): `grader.check("q...")` runs a question's
 # public tests; the TA's grader also runs hidden ones.
 import os
 import urllib.request
@@ -74,10 +74,10 @@ else:
     # the file name is not needed (a renamed copy, "Copy of ...", still checks): otter reads it only for metadata
     notebook = NAME + ".ipynb" if Path(NAME + ".ipynb").is_file() else None
     grader = otter.Notebook(notebook, tests_dir=str(tests_dir))
-    try:  # the course's tools/ (in a clone): a check fails when an answer uses a name only the lesson defines
+    try:  # the course's utils/ (in a clone): a check fails when an answer uses a name only the lesson defines
         from utils.selfcheck import SelfCheckGrader
     except ImportError:
-        print("tools/ not found: grader.check cannot tell whether an answer uses a lesson cell's names, so an "
+        print("the course's utils/ not found: grader.check cannot tell whether an answer uses a lesson cell's names, so an "
               "answer that calls a lesson function may pass here and score 0 in grading")
     else:
         grader = SelfCheckGrader(grader, {lesson_only!r}, {lesson_cells!r}, {answers!r}, globals())"""
@@ -229,7 +229,7 @@ def build_one(
         stamp_setup(student_nb, config or load_config(), student=True)  # Colab: also installs otter-grader
         header = student_nb.cells[0]
         if header.cell_type == "markdown" and header.source.startswith("# "):
-            # the badge row as tools.sync writes it once student/ exists, whatever the master has now
+            # the badge row as tools.authoring.sync writes it once student/ exists, whatever the master has now
             title = header.source.splitlines()[0]
             header.source = f"{title}\n\n{badges(config or load_config(), master.name, True)}"
         written = [student_dir / f"{name}.ipynb"]
@@ -311,7 +311,7 @@ def solved(master_nb: nbformat.NotebookNode, student_nb: nbformat.NotebookNode) 
     if len(masters_cells) != len(students_cells):
         raise ValueError(
             f"the master has {len(masters_cells)} exercise code cells and the student version "
-            f"{len(students_cells)}: rebuild the student version with `python -m tools.student`"
+            f"{len(students_cells)}: rebuild the student version with `python -m tools.authoring.student`"
         )
     for mine, theirs in zip(masters_cells, students_cells):
         if "SOLUTION" in mine.source:
@@ -386,7 +386,7 @@ def main(argv: list[str] | None = None) -> int:
         for path in stale:
             print(f"stale: {path}")
         if stale:
-            print("Run `python -m tools.student` (make student) and commit student/.", file=sys.stderr)
+            print("Run `python -m tools.authoring.student` (make student) and commit student/.", file=sys.stderr)
             return 1
         print("student versions up to date")
         return 0

@@ -1,6 +1,6 @@
-"""Redraw every course diagram into ``img/``: ``python -m tools.figures [--list] [NAME ...]``.
+"""Redraw every course diagram into ``img/``: ``python -m tools.authoring.figures [--list] [NAME ...]``.
 
-Figures are registered in the ``FIGURES`` dict of each ``utils/diagrams`` submodule.
+Figures are registered in the ``FIGURES`` dict of each ``tools/authoring/diagrams`` submodule.
 """
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from utils.diagrams import all_figures, save
+from tools.authoring.diagrams import all_figures, save
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 IMG = ROOT / "img"
 
 

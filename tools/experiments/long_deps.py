@@ -36,8 +36,8 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # `python tools/experiments.py` as well as `python -m tools.experiments`
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # run as a file as well as with `python -m tools.experiments`
     sys.path.insert(0, str(ROOT))
 
 from utils.long_deps import (  # noqa: E402

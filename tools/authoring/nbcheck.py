@@ -1,4 +1,4 @@
-"""Static checks of the course notebooks: ``python -m tools.nbcheck [NOTEBOOK ...]``.
+"""Static checks of the course notebooks: ``python -m tools.authoring.nbcheck [NOTEBOOK ...]``.
 
 Each check takes a notebook (an ``nbformat`` node) and returns a list of problems, empty when all is well:
 the skeleton (title, Overview, Setup, set-up cell, parameters cell, lesson, Exercises, Summary, Further reading,
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import nbformat
 
-from tools.sync import ROOT, load_config, raw_url
+from tools.authoring.sync import ROOT, load_config, raw_url
 
 IMG = ROOT / "img"
 REQUIRED_META = ("title", "learn", "minutes", "ci_parameters")
@@ -56,7 +56,7 @@ def plotting_cells(nb) -> list[int]:
 
     A cell draws when a statement at its top level (not inside a ``def`` or ``class``) calls one of
     :data:`DRAWING_CALLS` (``plt.plot``, ``ax.imshow``, ``df.plot``, ``plot_history``...), any function of
-    ``matplotlib.pyplot`` (``plt.*``) or of ``utils.diagrams``, or a function defined in an earlier cell that
+    ``matplotlib.pyplot`` (``plt.*``) or of ``tools.authoring.diagrams``, or a function defined in an earlier cell that
     draws (a notebook's own helper: ``def show(...): ax.plot(...)`` then ``show(...)``); a cell that only defines
     such a helper does not draw. Cells that do not parse (otter markers, IPython magics) are skipped.
     """

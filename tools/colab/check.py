@@ -1,4 +1,4 @@
-"""Run the course in a replica of Google Colab's runtime: ``python -m tools.colab_check`` (``make colab-check``).
+"""Run the course in a replica of Google Colab's runtime: ``python -m tools.colab.check`` (``make colab-check``).
 
 Students open the course in Colab, so Colab's package set is the one that matters most. This check
 
@@ -45,10 +45,10 @@ from pathlib import Path
 
 import nbformat
 
-from tools import student
-from tools.sync import COLAB_STUDENT_PINS
+from tools.authoring import student
+from tools.authoring.sync import COLAB_STUDENT_PINS
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 COLAB_RECORD = ROOT / "tools" / "colab"
 FREEZE = COLAB_RECORD / "pip-freeze.txt"
 OS_INFO = COLAB_RECORD / "os-info.txt"
@@ -77,7 +77,7 @@ WARNING_CATEGORIES = ("DeprecationWarning", "PendingDeprecationWarning", "Future
 
 #: Kernel start-up file: what Colab's kernel has (``google.colab`` imported) and the check's instruments.
 STARTUP = r'''
-# rnn-course Colab replica: kernel start-up (written by tools/colab_check.py).
+# rnn-course Colab replica: kernel start-up (written by tools/colab/check.py).
 import json as _cc_json
 import os as _cc_os
 import subprocess as _cc_subprocess
@@ -129,7 +129,7 @@ _cc_subprocess.run = _cc_timed_run
 
 #: Appended to every notebook: move each control of every ``interactive`` widget and check its callback ran.
 PROBE = r'''
-# colab-check probe (appended by tools/colab_check.py)
+# colab-check probe (appended by tools/colab/check.py)
 import ipywidgets as _cc_w
 
 _cc_registry = getattr(_cc_w.Widget, "_active_widgets", None) or getattr(_cc_w.Widget, "widgets", {})
@@ -543,7 +543,7 @@ def run_check(python: Path, notebooks: list[Path], students: list[Path], timeout
               keep: Path | None = None, log=print) -> Report:
     """Build or reuse the replica, run every notebook in it, and return the report (``report.failures`` empty
     when everything passed)."""
-    from tools.sync import load_config
+    from tools.authoring.sync import load_config
 
     start = time.perf_counter()
     report = Report()

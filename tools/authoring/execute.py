@@ -1,6 +1,6 @@
 """Execute course notebooks headless and report the time each took.
 
-``python -m tools.execute [--mode ci|lecture] [--out DIR] [-p NAME=VALUE ...] NOTEBOOK...``
+``python -m tools.authoring.execute [--mode ci|lecture] [--out DIR] [-p NAME=VALUE ...] NOTEBOOK...``
 
 ``--mode ci`` (default) injects the notebook's ``metadata.rnn_course.ci_parameters`` after its ``parameters``
 cell (papermill); ``--mode lecture`` runs the lecture defaults. Executed copies go to ``--out`` (default: a
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import nbformat
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SHARED_DATA = ROOT.parent / "shared" / "data"
 
 

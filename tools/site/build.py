@@ -1,4 +1,4 @@
-"""Build the course website and the lecture slides: ``python -m tools.site [--mode lecture|ci] [--slides-only]``.
+"""Build the course website and the lecture slides: ``python -m tools.site.build [--mode lecture|ci] [--slides-only]``.
 
 The site (``site/``, git-ignored; ``make site``) is a static HTML book: a landing page built from README.md, one
 page per notebook **with the outputs of an executed run** (every figure, table and printed number), the glossary,
@@ -13,7 +13,7 @@ markdown cell keeps its heading and first paragraph on the slide and moves the r
 notes (``s`` in reveal.js); figures, tables, formulas, code cells and long outputs get sub-slides of their own; the
 set-up cell is left out; code wraps, long code and outputs scroll, and the keyboard reaches every scrolling box.
 
-Pages and slides meet WCAG 2.1 AA as axe-core checks it (``python -m tools.site --audit site``, and
+Pages and slides meet WCAG 2.1 AA as axe-core checks it (``python -m tools.site.build --audit site``, and
 ``tests/test_accessibility.py``): figures take their alt text from their cell's metadata (``mystnb.image.alt``),
 Russian terms are marked ``lang="ru"``, HTML outputs lose empty header cells and low-contrast terminal colours.
 
@@ -47,10 +47,10 @@ from pathlib import Path
 
 import nbformat
 
-from tools.execute import ci_parameters, execute
-from tools.sync import colab_url, github_url, load_config
+from tools.authoring.execute import ci_parameters, execute
+from tools.authoring.sync import colab_url, github_url, load_config
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
 STUDENT = ROOT / "student"
 SOURCE = ROOT / "site_src"
@@ -64,8 +64,8 @@ DEPENDENCIES = (
     "requirements.txt",
     "utils/**/*.py",
     "results/*",
-    "tools/execute.py",
-    "tools/text_model.py",
+    "tools/authoring/execute.py",
+    "tools/experiments/text_model.py",
 )
 
 #: Chromium flags for a headless, offline, throw-away browser (tests and screenshots).

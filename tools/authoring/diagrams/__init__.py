@@ -1,8 +1,8 @@
 """Course diagrams drawn with matplotlib, in one shared visual style.
 
 This module holds the style and the drawing primitives; each topic has its own submodule
-(``utils.diagrams.rnn``, ...) that exports ``FIGURES``: a dict from the PNG file name written into
-``img/`` to a function that draws that figure and returns it. ``python -m tools.figures`` finds every
+(``tools.authoring.diagrams.rnn``, ...) that exports ``FIGURES``: a dict from the PNG file name written into
+``img/`` to a function that draws that figure and returns it. ``python -m tools.authoring.figures`` finds every
 submodule, draws every figure and writes ``img/``. Nothing is drawn or styled on import.
 
 Coordinates are in data units on an axis with equal aspect; 1 unit is about a box height.

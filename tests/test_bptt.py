@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from utils import cells
+from utils import bptt, cells
 
 
 def _shape(seed: int) -> tuple[int, int, int, int]:
@@ -68,10 +68,10 @@ def test_rnn_backward_matches_gradient_tape(seed, dtype, tol):
     expected = _tape_gradients(layer, x, init, upstream)
     h_seq, h_last, cache = cells.rnn_forward(x, *layer.get_weights(), h0=init[0], return_cache=True)
     np.testing.assert_allclose(h_seq, layer(x, initial_state=init)[0], atol=tol)
-    grads = cells.rnn_backward(upstream[0], cache)
+    grads = bptt.rnn_backward(upstream[0], cache)
     assert [g.shape for g in grads] == [e.shape for e in expected]
     assert all(g.dtype == np.dtype(dtype) for g in grads)
-    for name, mine, theirs in zip(cells.RNNGrads._fields, grads, expected):
+    for name, mine, theirs in zip(bptt.RNNGrads._fields, grads, expected):
         np.testing.assert_allclose(mine, theirs, atol=tol, rtol=tol, err_msg=name)
 
 
@@ -83,9 +83,9 @@ def test_lstm_backward_matches_gradient_tape(seed, dtype, tol):
     x, init, upstream = _data(shape, dtype, seed, states=2)
     expected = _tape_gradients(layer, x, init, upstream)
     *_, cache = cells.lstm_forward(x, *layer.get_weights(), h0=init[0], c0=init[1], return_cache=True)
-    grads = cells.lstm_backward(upstream[0], cache, dc_last=upstream[1])
+    grads = bptt.lstm_backward(upstream[0], cache, dc_last=upstream[1])
     assert [g.shape for g in grads] == [e.shape for e in expected]
-    for name, mine, theirs in zip(cells.LSTMGrads._fields, grads, expected):
+    for name, mine, theirs in zip(bptt.LSTMGrads._fields, grads, expected):
         np.testing.assert_allclose(mine, theirs, atol=tol, rtol=tol, err_msg=name)
 
 
@@ -102,7 +102,7 @@ def test_loss_on_the_last_state_only_and_default_initial_state():
     *_, cache = cells.rnn_forward(x, *layer.get_weights(), return_cache=True)
     dh_seq = np.zeros((2, 12, 5))
     dh_seq[:, -1] = v
-    grads = cells.rnn_backward(dh_seq, cache)
+    grads = bptt.rnn_backward(dh_seq, cache)
     for mine, theirs in zip([grads.dx, grads.dkernel, grads.drecurrent_kernel, grads.dbias], expected):
         np.testing.assert_allclose(mine, theirs, atol=1e-10)
 
@@ -113,7 +113,7 @@ def test_backward_equals_the_loop_of_step_backwards():
     h0, c0 = rng.normal(size=(3, 2)), rng.normal(size=(3, 2))
     dh_seq = rng.normal(size=(3, 4, 2))
     *_, cache = cells.lstm_forward(x, *w, h0=h0, c0=c0, return_cache=True)
-    total = cells.lstm_backward(dh_seq, cache)
+    total = bptt.lstm_backward(dh_seq, cache)
     dh, dc, h, c = np.zeros((3, 2)), np.zeros((3, 2)), [h0], [c0]
     for t in range(4):
         step = cells.lstm_step(x[:, t], h[-1], c[-1], *w)
@@ -122,7 +122,7 @@ def test_backward_equals_the_loop_of_step_backwards():
     dw = np.zeros((2, 8))
     for t in reversed(range(4)):
         step = cells.lstm_step(x[:, t], h[t], c[t], *w)
-        g = cells.lstm_step_backward(dh_seq[:, t] + dh, dc, x[:, t], h[t], c[t], step, *w[:2])
+        g = bptt.lstm_step_backward(dh_seq[:, t] + dh, dc, x[:, t], h[t], c[t], step, *w[:2])
         dh, dc, dw = g.dh_prev, g.dc_prev, dw + g.dkernel
         np.testing.assert_allclose(g.dx_t, total.dx[:, t], atol=1e-12)
     np.testing.assert_allclose(dh, total.dh0, atol=1e-12)
@@ -170,7 +170,7 @@ def test_rnn_backward_matches_finite_differences(seed):
 
     *_, cache = cells.rnn_forward(arrays["x"], arrays["kernel"], arrays["recurrent_kernel"], arrays["bias"],
                                   h0=arrays["h0"], return_cache=True)
-    grads = cells.rnn_backward(upstream, cache)._asdict()
+    grads = bptt.rnn_backward(upstream, cache)._asdict()
     for name, arr in arrays.items():
         assert _relative_error(grads["d" + name], _numerical(loss, arr)) < 1e-7, name
 
@@ -197,7 +197,7 @@ def test_lstm_backward_matches_finite_differences(seed):
         h_seq, _, c_last = run()
         return float(np.sum(h_seq * upstream) + np.sum(c_last * upstream_c))
 
-    grads = cells.lstm_backward(upstream, run(True)[-1], dc_last=upstream_c)._asdict()
+    grads = bptt.lstm_backward(upstream, run(True)[-1], dc_last=upstream_c)._asdict()
     for name, arr in arrays.items():
         assert _relative_error(grads["d" + name], _numerical(loss, arr)) < 1e-7, name
 
@@ -209,8 +209,8 @@ def test_finite_differences_catch_a_transposed_recurrent_kernel():
     upstream = rng.normal(size=(2, 6, 4))
     *_, cache = cells.rnn_forward(x, w, u, None, return_cache=True)
     broken = cache._replace(recurrent_kernel=u.T)  # the same states; the loop now multiplies by (Uᵀ)ᵀ = U
-    good = cells.rnn_backward(upstream, cache).drecurrent_kernel
-    bad = cells.rnn_backward(upstream, broken).drecurrent_kernel
+    good = bptt.rnn_backward(upstream, cache).drecurrent_kernel
+    bad = bptt.rnn_backward(upstream, broken).drecurrent_kernel
     numerical = _numerical(lambda: float(np.sum(cells.rnn_forward(x, w, u, None)[0] * upstream)), u)
     assert _relative_error(good, numerical) < 1e-7
     assert _relative_error(bad, numerical) > 1e-2
@@ -231,24 +231,24 @@ LSTM_STEP = cells.lstm_step(X[:, 0], H, H, *LSTM_W)
 @pytest.mark.parametrize(
     "call,pattern",
     [
-        (lambda: cells.rnn_backward(np.zeros((2, 3, 4)), RNN_CACHE), r"dh_seq has shape \(2, 3, 4\), expected \(2, 3, 5\)"),
-        (lambda: cells.rnn_backward(np.zeros((2, 5)), RNN_CACHE), r"dh_seq has shape \(2, 5\)"),
-        (lambda: cells.rnn_backward(np.zeros((2, 3, 5)), LSTM_CACHE), r"cache must be the RNNCache"),
-        (lambda: cells.rnn_backward(np.zeros((2, 3, 5)), (X, H)), r"cache must be the RNNCache"),
-        (lambda: cells.lstm_backward(np.zeros((2, 3, 5)), RNN_CACHE), r"cache must be the LSTMCache"),
-        (lambda: cells.lstm_backward(np.zeros((3, 3, 5)), LSTM_CACHE), r"dh_seq has shape \(3, 3, 5\)"),
-        (lambda: cells.lstm_backward(np.zeros((2, 3, 5)), LSTM_CACHE, dc_last=np.zeros(5)), r"dc_last has shape"),
-        (lambda: cells.rnn_step_backward(np.zeros((2, 4)), X[:, 0], H, H, *RNN_W[:2]), r"dh has shape \(2, 4\)"),
-        (lambda: cells.rnn_step_backward(H, X[:, 0], H, np.zeros(5), *RNN_W[:2]), r"h has shape \(5,\)"),
-        (lambda: cells.rnn_step_backward(H, X[:, 0], np.zeros((2, 4)), H, *RNN_W[:2]), r"h_prev has shape"),
-        (lambda: cells.rnn_step_backward(H, X[:, 0], H, H, RNN_W[0].T, RNN_W[1]), r"kernel has shape \(5, 4\)"),
-        (lambda: cells.rnn_step_backward(H, X[:, 0], H, H, RNN_W[0], np.zeros((5, 4))), r"recurrent_kernel"),
-        (lambda: cells.rnn_step_backward(H, X[0], H, H, *RNN_W[:2]), r"x_t has shape \(3, 4\)"),
-        (lambda: cells.lstm_step_backward(H, np.zeros((2, 4)), X[:, 0], H, H, LSTM_STEP, *LSTM_W[:2]), r"dc has shape"),
-        (lambda: cells.lstm_step_backward(H, H, X[:, 0], H, np.zeros((1, 5)), LSTM_STEP, *LSTM_W[:2]), r"c_prev has"),
-        (lambda: cells.lstm_step_backward(H, H, X[:, 0], H, H, (H,) * 6, *LSTM_W[:2]), r"step must be the LSTMStep"),
-        (lambda: cells.lstm_step_backward(H, H, X[:, 0], H, H, LSTM_STEP, *RNN_W[:2]), r"recurrent_kernel has shape"),
-        (lambda: cells.rnn_backward("gradients", RNN_CACHE), r"dh_seq must be a numeric array"),
+        (lambda: bptt.rnn_backward(np.zeros((2, 3, 4)), RNN_CACHE), r"dh_seq has shape \(2, 3, 4\), expected \(2, 3, 5\)"),
+        (lambda: bptt.rnn_backward(np.zeros((2, 5)), RNN_CACHE), r"dh_seq has shape \(2, 5\)"),
+        (lambda: bptt.rnn_backward(np.zeros((2, 3, 5)), LSTM_CACHE), r"cache must be the RNNCache"),
+        (lambda: bptt.rnn_backward(np.zeros((2, 3, 5)), (X, H)), r"cache must be the RNNCache"),
+        (lambda: bptt.lstm_backward(np.zeros((2, 3, 5)), RNN_CACHE), r"cache must be the LSTMCache"),
+        (lambda: bptt.lstm_backward(np.zeros((3, 3, 5)), LSTM_CACHE), r"dh_seq has shape \(3, 3, 5\)"),
+        (lambda: bptt.lstm_backward(np.zeros((2, 3, 5)), LSTM_CACHE, dc_last=np.zeros(5)), r"dc_last has shape"),
+        (lambda: bptt.rnn_step_backward(np.zeros((2, 4)), X[:, 0], H, H, *RNN_W[:2]), r"dh has shape \(2, 4\)"),
+        (lambda: bptt.rnn_step_backward(H, X[:, 0], H, np.zeros(5), *RNN_W[:2]), r"h has shape \(5,\)"),
+        (lambda: bptt.rnn_step_backward(H, X[:, 0], np.zeros((2, 4)), H, *RNN_W[:2]), r"h_prev has shape"),
+        (lambda: bptt.rnn_step_backward(H, X[:, 0], H, H, RNN_W[0].T, RNN_W[1]), r"kernel has shape \(5, 4\)"),
+        (lambda: bptt.rnn_step_backward(H, X[:, 0], H, H, RNN_W[0], np.zeros((5, 4))), r"recurrent_kernel"),
+        (lambda: bptt.rnn_step_backward(H, X[0], H, H, *RNN_W[:2]), r"x_t has shape \(3, 4\)"),
+        (lambda: bptt.lstm_step_backward(H, np.zeros((2, 4)), X[:, 0], H, H, LSTM_STEP, *LSTM_W[:2]), r"dc has shape"),
+        (lambda: bptt.lstm_step_backward(H, H, X[:, 0], H, np.zeros((1, 5)), LSTM_STEP, *LSTM_W[:2]), r"c_prev has"),
+        (lambda: bptt.lstm_step_backward(H, H, X[:, 0], H, H, (H,) * 6, *LSTM_W[:2]), r"step must be the LSTMStep"),
+        (lambda: bptt.lstm_step_backward(H, H, X[:, 0], H, H, LSTM_STEP, *RNN_W[:2]), r"recurrent_kernel has shape"),
+        (lambda: bptt.rnn_backward("gradients", RNN_CACHE), r"dh_seq must be a numeric array"),
     ],
 )
 def test_wrong_arguments_raise(call, pattern):

@@ -117,14 +117,14 @@ LAZY = {
             + src("""
                 def relu_step_backward(dh, cache):
                     x_t, h_prev, W_x, W_h, a = cache
-                    return tuple(cells.rnn_step_backward(dh, x_t, h_prev, np.maximum(0, a), W_x, W_h))
+                    return tuple(bptt.rnn_step_backward(dh, x_t, h_prev, np.maximum(0, a), W_x, W_h))
             """),
             "GIVEN\n"
             + src("""
                 def relu_step_backward(dh, cache):  # the plain ReLU cell's pass: the direct path is missing
                     x_t, h_prev, W_x, W_h, a = cache
                     seq = cells.RNNCache(x_t[:, None], h_prev, np.maximum(0, a)[:, None], W_x, W_h, np.zeros(len(a.T)))
-                    g = cells.rnn_backward_variant((dh * (a > 0))[:, None], seq, tanh_prime=False)
+                    g = bptt.rnn_backward_variant((dh * (a > 0))[:, None], seq, tanh_prime=False)
                     return g.dx[:, 0], g.dh0, g.dkernel, g.drecurrent_kernel, g.dbias
             """),
         ],
@@ -134,7 +134,7 @@ LAZY = {
                     rng = np.random.default_rng(seed)
                     out = forward(**params, return_cache=True)
                     up = rng.normal(size=np.shape(out[0]))
-                    mine, ref = backward(up, out[-1]), cells.rnn_backward(up, out[-1])
+                    mine, ref = backward(up, out[-1]), bptt.rnn_backward(up, out[-1])
                     errs = [np.linalg.norm(a - b) / max(np.linalg.norm(a) + np.linalg.norm(b), 1e-300)
                             for a, b in zip(mine, ref)]
                     return float(max(errs))
@@ -154,7 +154,7 @@ LAZY = {
                 def cifg_step_backward(dh, dc, cache):
                     x_t, h_prev, c_prev, kernel, recurrent_kernel, f, g, o, c = cache
                     step = cells.LSTMStep(h=o * np.tanh(c), c=c, i=1 - f, f=f, g=g, o=o)
-                    return tuple(cells.lstm_step_backward(dh, dc, x_t, h_prev, c_prev, step, kernel,
+                    return tuple(bptt.lstm_step_backward(dh, dc, x_t, h_prev, c_prev, step, kernel,
                                                           recurrent_kernel))
             """),
         ],

@@ -489,12 +489,12 @@ def test_course_functions_cross_into_the_sandbox_by_name_and_never_back():
     code: the trusted side refuses every function tag, and only module-level utils functions are named."""
     import functools
 
-    from utils import cells
+    from utils import bptt
 
     arrays: list[np.ndarray] = []
-    tree = sandbox_wire.encode(functools.partial(cells.rnn_backward_variant, transpose=False), arrays)
+    tree = sandbox_wire.encode(functools.partial(bptt.rnn_backward_variant, transpose=False), arrays)
     got = sandbox_wire.decode(tree, {}, functions=True)
-    assert got.func is cells.rnn_backward_variant and got.keywords == {"transpose": False}
+    assert got.func is bptt.rnn_backward_variant and got.keywords == {"transpose": False}
     with pytest.raises(sandbox_wire.WireError, match="cannot cross from the sandbox"):
         sandbox_wire.decode(tree, {})  # the trusted side's default
     with pytest.raises(sandbox_wire.WireError, match="not a function of the course"):

@@ -173,10 +173,10 @@ def test_course_functions_reach_the_student_in_one_form():
     """Row 3: the correct backward pass (by name) and the broken ones (partials) reach the student's function as
     one kind of callable: same type, names, doc, module, code, signature and closure shape, no ``__wrapped__``;
     each still computes what its course function computes, and an error does not name it."""
-    from utils import cells
+    from utils import bptt, cells
 
-    passes = [cells.rnn_backward] + [
-        functools.partial(cells.rnn_backward_variant, **kw)
+    passes = [bptt.rnn_backward] + [
+        functools.partial(bptt.rnn_backward_variant, **kw)
         for kw in [{"transpose": False}, {"accumulate": False}, {"tanh_prime": False}, {"bias_scale": 1.01}]
     ]
     received = []

@@ -41,7 +41,12 @@ from pathlib import Path
 
 import numpy as np
 
-from utils.tasks import adding_batches, adding_problem, adding_problem_chance_mse, marked_value_slopes
+from utils.tasks import (
+    adding_batches,
+    adding_problem,
+    adding_problem_chance_mse,
+    marked_value_slopes,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 

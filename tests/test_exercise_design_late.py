@@ -153,13 +153,15 @@ def build_my_model(n_features):
     inputs = keras.Input((None, n_features))
     return keras.Model(inputs, keras.layers.Dense(1)(keras.layers.GRU(16)(inputs)))
 """),
-    ("07", "q2_temperature_sample", "T.sample_with_temperature", """
+    ("07", "q2_temperature_sample", "utils.text.sample_with_temperature", """
 def sample_next(logits, temperature, seed, top_k=None):
-    return T.sample_with_temperature(logits, temperature, np.random.default_rng(seed))
+    from utils.text import sample_with_temperature
+
+    return sample_with_temperature(logits, temperature, np.random.default_rng(seed))
 """),
-    ("07", "q3_perplexity", "T.nats_to_bits and T.perplexity on the input", """
+    ("07", "q3_perplexity", "nats_to_bits and perplexity (imported by the notebook) on the input", """
 def loss_report(p_true):
-    return p_true, T.nats_to_bits(p_true), T.perplexity(p_true)
+    return p_true, nats_to_bits(p_true), perplexity(p_true)
 """),
 ]
 

@@ -93,7 +93,7 @@ def wind_xy(speed, from_deg):
     ("07_text_language_model", "q3_perplexity", "the cross-entropy, then utils.text's converters", """
 def loss_report(p_true):
     nats = float(-np.mean(np.log(np.asarray(p_true, dtype=np.float64))))
-    return nats, T.nats_to_bits(nats), T.perplexity(nats)
+    return nats, nats_to_bits(nats), perplexity(nats)
 """),
 ]
 

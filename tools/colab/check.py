@@ -76,86 +76,10 @@ COLAB_OVERRIDES = {"INTERACTIVE": True}
 WARNING_CATEGORIES = ("DeprecationWarning", "PendingDeprecationWarning", "FutureWarning")
 
 #: Kernel start-up file: what Colab's kernel has (``google.colab`` imported) and the check's instruments.
-STARTUP = r'''
-# rnn-course Colab replica: kernel start-up (written by tools/colab/check.py).
-import json as _cc_json
-import os as _cc_os
-import subprocess as _cc_subprocess
-import sys as _cc_sys
-import time as _cc_time
-import traceback as _cc_traceback
-import types as _cc_types
-import warnings as _cc_warnings
-
-_cc_sys.modules.setdefault("google.colab", _cc_types.ModuleType("google.colab"))  # Colab's kernel imports it
-_CC_LOG = _cc_os.environ["RNN_COURSE_COLAB_LOG"]
-
-
-def _cc_log(kind, **data):
-    with open(_CC_LOG, "a", encoding="utf-8") as fh:
-        fh.write(_cc_json.dumps({"kind": kind, **data}, default=str) + "\n")
-
-
-_cc_show = _cc_warnings._showwarnmsg
-
-
-def _cc_showwarnmsg(msg):
-    recording = isinstance(getattr(_cc_warnings._showwarnmsg_impl, "__self__", None), list)  # catch_warnings(record)
-    if not recording and issubclass(msg.category, (DeprecationWarning, PendingDeprecationWarning, FutureWarning)):
-        stack = [(f.filename, f.lineno, f.line) for f in _cc_traceback.extract_stack()[:-1]][-80:]
-        _cc_log("warning", category=msg.category.__name__, message=str(msg.message), filename=str(msg.filename),
-                lineno=msg.lineno, stack=stack)
-    _cc_show(msg)
-
-
-_cc_warnings._showwarnmsg = _cc_showwarnmsg
-for _cc_category in (DeprecationWarning, PendingDeprecationWarning, FutureWarning):
-    _cc_warnings.simplefilter("default", _cc_category)
-_cc_run = _cc_subprocess.run
-
-
-def _cc_timed_run(*args, **kwargs):
-    start = _cc_time.perf_counter()
-    try:
-        return _cc_run(*args, **kwargs)
-    finally:
-        command = args[0] if args else kwargs.get("args")
-        _cc_log("subprocess", args=[str(a) for a in command] if isinstance(command, (list, tuple)) else str(command),
-                seconds=_cc_time.perf_counter() - start)
-
-
-_cc_subprocess.run = _cc_timed_run
-'''
+STARTUP = (Path(__file__).parent / "kernel_startup.py").read_text(encoding="utf-8")
 
 #: Appended to every notebook: move each control of every ``interactive`` widget and check its callback ran.
-PROBE = r'''
-# colab-check probe (appended by tools/colab/check.py)
-import ipywidgets as _cc_w
-
-_cc_registry = getattr(_cc_w.Widget, "_active_widgets", None) or getattr(_cc_w.Widget, "widgets", {})
-_cc_boxes = [x for x in list(_cc_registry.values()) if isinstance(x, _cc_w.interactive)]
-_cc_moves, _cc_failed = 0, []
-for _cc_box in _cc_boxes:
-    _cc_calls, _cc_f = [], _cc_box.f
-
-    def _cc_wrapped(*a, _f=_cc_f, _calls=_cc_calls, **kw):
-        result = _f(*a, **kw)
-        _calls.append(kw)
-        return result
-
-    _cc_box.f = _cc_wrapped
-    for _cc_control in _cc_box.kwargs_widgets:
-        if not hasattr(_cc_control, "max"):
-            continue
-        _cc_before = len(_cc_calls)
-        _cc_control.value = _cc_control.max if _cc_control.value != _cc_control.max else _cc_control.min
-        _cc_moves += 1
-        if len(_cc_calls) == _cc_before:
-            _cc_failed.append(getattr(_cc_control, "description", "?"))
-_cc_log("widgets", version=_cc_w.__version__, boxes=len(_cc_boxes), moves=_cc_moves, failed=_cc_failed)
-print(f"colab-check: ipywidgets {_cc_w.__version__}, {len(_cc_boxes)} interactive widget(s), {_cc_moves} control(s) moved")
-assert not _cc_failed, f"the callback did not complete after moving {_cc_failed}"
-'''
+PROBE = (Path(__file__).parent / "widget_probe.py").read_text(encoding="utf-8")
 
 
 # --- Colab's record ------------------------------------------------------------------------------------------

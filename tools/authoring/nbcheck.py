@@ -3,8 +3,9 @@
 Each check takes a notebook (an ``nbformat`` node) and returns a list of problems, empty when all is well:
 the skeleton (title, Overview, Setup, set-up cell, parameters cell, lesson, Exercises, Summary, Further reading,
 in that order), committed outputs, image links (absolute raw URLs into ``img/`` only, no attachments), the
-``metadata.rnn_course`` block and its CI parameters, the otter exercise markers, and (for the notebooks in
-:data:`ALT_TEXT_NOTEBOOKS`) an alt text on every code cell that draws a figure.
+``metadata.rnn_course`` block and its CI parameters, the otter exercise markers, (for the notebooks in
+:data:`ALT_TEXT_NOTEBOOKS`) an alt text on every code cell that draws a figure, and code cells of at most
+:data:`MAX_CELL_LINES` lines (:func:`check_cell_length`).
 The tests run every check on every notebook, and on broken notebooks to prove each check can fail.
 """
 
@@ -39,6 +40,28 @@ DRAWING_CALLS = frozenset({
 })  # fmt: skip
 #: Alt texts that say nothing about the figure.
 GENERIC_ALT = re.compile(r"^\W*(figure|plot|image|graph|chart|output|picture|untitled|no description.*)\W*$", re.I)
+
+
+#: The longest code cell, in lines (issue 23; the TF docs template: "keep code and text cells as brief as
+#: possible", "if you define a function, run it and show us what it does").
+MAX_CELL_LINES = 30
+#: Notebooks (file stems) whose cells other branches are shortening: not checked by :func:`check_cell_length`
+#: until that work lands. Remove an entry when its notebook passes.
+CELL_LENGTH_PENDING = {
+    "05_long_dependencies",
+    "06_weather_forecast_lab",
+    "07_text_language_model",
+}
+#: (notebook stem, cell id) -> why that code cell may be longer than :data:`MAX_CELL_LINES`.
+_HIDDEN_TESTS = (
+    "hidden tests: one otter test case, so one share of the question's points; split in two it "
+    "would change the public/hidden shares the exercise-design tests pin"
+)
+CELL_LENGTH_EXEMPT = {
+    ("02b_backprop_through_time", "nb02b-052"): _HIDDEN_TESTS,
+    ("02b_backprop_through_time", "nb02b-052b"): _HIDDEN_TESTS,
+    ("02b_backprop_through_time", "nb02b-060"): _HIDDEN_TESTS,
+}
 
 
 def _calls(tree: ast.AST) -> list[str]:
@@ -249,6 +272,25 @@ def check_exercises(nb, minimum: int = 2) -> list[str]:
     return problems
 
 
+def check_cell_length(nb, name: str | None = None, limit: int = MAX_CELL_LINES) -> list[str]:
+    """Every code cell has at most ``limit`` lines: split a longer one where it changes purpose (define, then run
+    and show). Cells listed in :data:`CELL_LENGTH_EXEMPT` for the notebook ``name`` (its file stem) are exempt,
+    and so are the notebooks in :data:`CELL_LENGTH_PENDING`."""
+    if name in CELL_LENGTH_PENDING:
+        return []
+    problems = []
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code" or (name, cell.get("id")) in CELL_LENGTH_EXEMPT:
+            continue
+        lines = len(cell.source.splitlines())
+        if lines > limit:
+            problems.append(
+                f"cell {index} (id {cell.get('id', '?')}) has {lines} lines of code, more than {limit}: "
+                "split it where it changes purpose (define, then run and show)"
+            )
+    return problems
+
+
 CHECKS = (check_skeleton, check_outputs, check_images, check_metadata, check_exercises)
 
 
@@ -259,6 +301,7 @@ def check_notebook(path: Path) -> list[str]:
     for check in CHECKS:
         problems += check(nb)
     problems += check_alt_text(nb, path.name.split("_")[0])
+    problems += check_cell_length(nb, path.stem)
     return problems
 
 

@@ -432,3 +432,32 @@ def test_shakespeare_offline_and_wrong_loader(tmp_path):
         load_weather("shakespeare", data_dir=tmp_path)
     with pytest.raises(ValueError, match="name must be one of"):
         data.load_text("beijing", data_dir=tmp_path)
+
+
+def _notebook_06_cleaning(raw: pd.DataFrame) -> pd.DataFrame:
+    """Run notebook 06's cleaning cell (the one that starts ``clean = raw.copy()``) on ``raw``."""
+    import contextlib
+    import io
+
+    import nbformat
+
+    nb = nbformat.read(Path(__file__).resolve().parents[1] / "notebooks" / "06_weather_forecast_lab.ipynb", 4)
+    cell = next(c for c in nb.cells if c.cell_type == "code" and c.source.startswith("clean = raw.copy()"))
+    namespace = {"raw": raw, "pd": pd, "np": np}
+    with contextlib.redirect_stdout(io.StringIO()):
+        exec(cell.source, namespace)
+    return namespace["clean"]
+
+
+def test_clean_false_keeps_the_raw_values_and_notebook_06_cleans_them_as_the_loader_does(jena_dir):
+    """Notebook 06 cleans in view what load_weather cleans by default; 06b relies on the loader: both agree."""
+    spec = spec_for(jena_csv())
+    raw = load_weather(spec, data_dir=jena_dir, clean=False)
+    assert (raw["wv (m/s)"] == -9999).sum() == 2 and raw.attrs["cleaning"] == {}
+    pd.testing.assert_frame_equal(_notebook_06_cleaning(raw), load_weather(spec, data_dir=jena_dir))
+    pm = [None, 3.0, None, None, 7.0, None] + [float(i) for i in range(30)]
+    payload = beijing_csv(pm)
+    raw = data.parse_beijing(payload, spec_for(payload, base="beijing"), clean=False)
+    assert raw["pm2.5"].isna().sum() == 4 and "pm2.5_missing" not in raw and raw.attrs["cleaning"] == {}
+    cleaned = data.parse_beijing(payload, spec_for(payload, base="beijing"))
+    pd.testing.assert_frame_equal(_notebook_06_cleaning(raw), cleaned, check_like=True)  # columns in any order

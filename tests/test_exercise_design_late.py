@@ -1,4 +1,4 @@
-"""Exercise design of notebooks 04-07 (issue 24): a lazy answer that calls the course's own implementation earns
+"""Exercise design of notebooks 04-07, 06b included (issue 24): a lazy answer that calls the course's own implementation earns
 at most the public share, and each plausible mistake fails a public case.
 
 Cheap checks run each question's cases in a namespace built like the grader's trusted side (the master's set-up,
@@ -21,7 +21,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = {"04": "04_gru_gates", "05": "05_long_dependencies", "06": "06_weather_forecast_lab",
-             "07": "07_text_language_model"}  # fmt: skip
+             "06b": "06b_weather_extensions", "07": "07_text_language_model"}  # fmt: skip
 #: cases that train models under the grading budget (minutes on a shared CPU): left to the grading test
 SLOW = {("06", "q5_build_my_model", "hidden")}
 
@@ -139,6 +139,10 @@ def wind_xy(speed, from_deg):
     from utils.forecast import wind_vector
 
     return wind_vector(speed, from_deg)
+"""),
+    ("06b", "q1_same_hour_mean", "multistep_baseline's repeat_last_day (one day only)", """
+def same_hour_mean(temps, sequence_length, steps, days):
+    return multistep_baseline(temps, sequence_length, steps, "repeat_last_day")[0]
 """),
     ("06", "q5_build_my_model", "utils.forecast.reference_gru recompiled on the MAE", """
 def build_my_model(n_features):
@@ -337,6 +341,43 @@ def wind_xy(speed, from_deg):
     rad = np.deg2rad(from_deg)
     return speed * np.sin(rad), speed * np.cos(rad)
 """),
+    ("06b", "q1_same_hour_mean", "the target's own hour averaged in (days 0 .. days-1)", """
+def same_hour_mean(temps, sequence_length, steps, days):
+    temps = np.asarray(temps, dtype="float64")
+    last = np.arange(len(temps) - sequence_length - steps + 1) + sequence_length - 1
+    back = 24 * np.arange(days)
+    return temps[last[:, None, None] + np.arange(1, steps + 1)[None, :, None] - back[None, None, :]].mean(axis=2)
+"""),
+    ("06b", "q1_same_hour_mean", "yesterday only (days ignored)", """
+def same_hour_mean(temps, sequence_length, steps, days):
+    temps = np.asarray(temps, dtype="float64")
+    last = np.arange(len(temps) - sequence_length - steps + 1) + sequence_length - 1
+    return temps[last[:, None] + np.arange(1, steps + 1)[None, :] - 24]
+"""),
+    ("06b", "q1_same_hour_mean", "one hour early (lead k read as k - 1)", """
+def same_hour_mean(temps, sequence_length, steps, days):
+    temps = np.asarray(temps, dtype="float64")
+    last = np.arange(len(temps) - sequence_length - steps + 1) + sequence_length - 1
+    back = 24 * np.arange(1, days + 1)
+    return temps[last[:, None, None] + np.arange(steps)[None, :, None] - back[None, None, :]].mean(axis=2)
+"""),
+    ("06b", "q1_same_hour_mean", "one window too few", """
+def same_hour_mean(temps, sequence_length, steps, days):
+    temps = np.asarray(temps, dtype="float64")
+    last = np.arange(len(temps) - sequence_length - steps) + sequence_length - 1
+    back = 24 * np.arange(1, days + 1)
+    return temps[last[:, None, None] + np.arange(1, steps + 1)[None, :, None] - back[None, None, :]].mean(axis=2)
+"""),
+    ("06b", "q2_blend_weight", "the MSE instead of the MAE", """
+def blend_weight(pred_a, pred_b, truth, weights):
+    a, b, y = (np.asarray(v, dtype="float64") for v in (pred_a, pred_b, truth))
+    return float(weights[int(np.argmin([np.mean((w * a + (1 - w) * b - y) ** 2) for w in weights]))])
+"""),
+    ("06b", "q2_blend_weight", "the weight put on pred_b", """
+def blend_weight(pred_a, pred_b, truth, weights):
+    a, b, y = (np.asarray(v, dtype="float64") for v in (pred_a, pred_b, truth))
+    return float(weights[int(np.argmin([np.mean(np.abs(w * b + (1 - w) * a - y)) for w in weights]))])
+"""),
     ("06", "q5_build_my_model", "return_sequences=True on the last GRU", """
 def build_my_model(n_features):
     inputs = keras.Input((120, n_features))
@@ -448,8 +489,8 @@ def test_each_lazy_answer_fails_every_hidden_case(nb_id, question, what, answer)
 
 def test_every_question_has_a_lazy_answer_or_none_exists():
     """Every question of these notebooks is covered by LAZY, except those the course has no function for."""
-    no_course_function = {("05", "q2_chance_mse"), ("05", "q5_plateau_exit"), ("07", "q1_bigram_bits"),
-                          ("07", "q4_context_curve")}  # fmt: skip
+    no_course_function = {("05", "q2_chance_mse"), ("05", "q5_plateau_exit"), ("06b", "q2_blend_weight"),
+                          ("07", "q1_bigram_bits"), ("07", "q4_context_curve")}  # fmt: skip
     covered = {(nb, q) for nb, q, _, _ in LAZY}
     every = {(nb, q) for nb in NOTEBOOKS for q in _parsed(nb)[1]}
     assert every - covered == no_course_function

@@ -183,3 +183,23 @@ def test_multistep_windows_and_baselines():
         forecast.multistep_baseline(target, 20, 24, "repeat_last_day")
     with pytest.raises(ValueError, match="too few"):
         forecast.multistep_windows(target[:40], 30, 24)
+
+
+def test_weather_lab_prepares_06s_splits_and_its_change_model_starts_at_persistence():
+    """utils.weather_lab (notebook 06b's start): a 50/25/25 split normalised with training statistics, 06's
+    windows, and a change model whose untrained forecast is the window's last temperature."""
+    from utils import weather_lab as lab_module
+
+    try:
+        lab = lab_module.prepare_lab("beijing", fraction=0.05)
+    except Exception as error:  # noqa: BLE001 - no local copy and no network
+        pytest.skip(f"Beijing not available: {error}")
+    sizes = [len(lab.parts[s]) for s in ("train", "val", "test")]
+    assert sizes[0] == len(lab.features) // 2 and sum(sizes) == len(lab.features)
+    assert np.allclose(lab.normalised["train"].mean(), 0, atol=1e-4)  # float32
+    inputs, targets = next(iter(lab_module.make_dataset(lab, "val")))
+    val_temps = lab.parts["val"][lab_module.TARGET].to_numpy()
+    assert np.allclose(targets.numpy()[:5], val_temps[143:148])  # 120 hours, then 24 hours ahead
+    model = lab_module.change_model(lab)
+    last = val_temps[119 : 119 + len(targets)]
+    assert np.allclose(model.predict(inputs, verbose=0)[:, 0], last, atol=1e-4)

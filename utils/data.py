@@ -186,12 +186,13 @@ def _to_float(df: pd.DataFrame, spec: DatasetSpec, columns: Sequence[str]) -> pd
     return pd.DataFrame(out, index=df.index)
 
 
-def parse_jena(data: bytes, spec: DatasetSpec) -> pd.DataFrame:
+def parse_jena(data: bytes, spec: DatasetSpec, clean: bool = True) -> pd.DataFrame:
     """Parse the Jena climate CSV: day-first ``Date Time`` index, 14 float columns, −9999 wind speeds set to 0.
 
     The station writes −9999 for a missing wind speed in ``wv (m/s)`` and ``max. wv (m/s)``. Like the
-    TensorFlow time-series tutorial, they become 0.0 m/s; the number replaced per column is stored in
-    ``df.attrs["cleaning"]``. The rows are kept as recorded (Chollet's protocol indexes them by position).
+    TensorFlow time-series tutorial, they become 0.0 m/s (``clean=False`` keeps them: notebook 06 does this
+    step in view); the number replaced per column is stored in ``df.attrs["cleaning"]``. The rows are kept
+    as recorded (Chollet's protocol indexes them by position).
     """
     df = _read_csv(data, spec, JENA_COLUMNS)
     try:
@@ -205,21 +206,23 @@ def parse_jena(data: bytes, spec: DatasetSpec) -> pd.DataFrame:
     cleaning = {}
     for col in ("wv (m/s)", "max. wv (m/s)"):
         bad = out[col] == -9999.0
-        cleaning[f"{col}: -9999 set to 0"] = int(bad.sum())
-        out.loc[bad, col] = 0.0
+        if clean:
+            cleaning[f"{col}: -9999 set to 0"] = int(bad.sum())
+            out.loc[bad, col] = 0.0
     if out.isna().any().any():
         raise DatasetSchemaError(f"{spec.name}: empty cells in columns {list(out.columns[out.isna().any()])}.")
     out.attrs["cleaning"] = cleaning
     return out
 
 
-def parse_beijing(data: bytes, spec: DatasetSpec) -> pd.DataFrame:
+def parse_beijing(data: bytes, spec: DatasetSpec, clean: bool = True) -> pd.DataFrame:
     """Parse the Beijing PM2.5 (PRSA) CSV into an hourly DataFrame.
 
     The index comes from year/month/day/hour and must be strictly hourly. ``cbwd`` (combined wind direction) is
     one-hot encoded into ``cbwd_NE``, ``cbwd_NW``, ``cbwd_SE`` and ``cbwd_cv`` (calm and variable). The 2,067
     ``NA`` values of ``pm2.5`` are filled by :func:`fill_forward` and flagged in the extra column
-    ``pm2.5_missing`` (1.0 where the value was filled).
+    ``pm2.5_missing`` (1.0 where the value was filled). ``clean=False`` leaves the ``NA`` values as NaN and adds
+    no flag (notebook 06 does this step in view).
     """
     df = _read_csv(data, spec, BEIJING_COLUMNS, keep_default_na=False, na_values={"pm2.5": ["NA", ""]})
     try:
@@ -240,13 +243,14 @@ def parse_beijing(data: bytes, spec: DatasetSpec) -> pd.DataFrame:
     if out.drop(columns="pm2.5").isna().any().any():
         raise DatasetSchemaError(f"{spec.name}: missing values outside pm2.5.")
     missing = out["pm2.5"].isna()
-    out["pm2.5"] = fill_forward(out["pm2.5"])
-    out["pm2.5_missing"] = missing.astype("float64")
+    if clean:
+        out["pm2.5"] = fill_forward(out["pm2.5"])
+        out["pm2.5_missing"] = missing.astype("float64")
     for direction in BEIJING_WIND_DIRECTIONS:
         out[f"cbwd_{direction}"] = (df["cbwd"].to_numpy() == direction).astype("float64")
     out.attrs["cleaning"] = {
         "pm2.5: NA filled by the last reading (0 before the first one)": int(missing.sum())
-    }
+    } if clean else {}
     return out
 
 
@@ -413,13 +417,17 @@ def _check_span(df: pd.DataFrame, spec: DatasetSpec) -> None:
             raise DatasetSchemaError(f"{spec.name}: the {label} timestamp is {got}, expected {expected}.")
 
 
-def load_weather(name: str | DatasetSpec, data_dir: str | os.PathLike | None = None) -> pd.DataFrame:
+def load_weather(
+    name: str | DatasetSpec, data_dir: str | os.PathLike | None = None, clean: bool = True
+) -> pd.DataFrame:
     """Load a named weather data set as a cleaned DataFrame with a ``DatetimeIndex`` named ``time``.
 
     Args:
         name: a key of :data:`DATASETS` (``"jena"`` or ``"beijing"``), or a :class:`DatasetSpec`.
         data_dir: folder holding (or receiving) the file; defaults to ``$RNN_COURSE_DATA``, else
             ``<repo>/data`` then ``~/.keras/datasets``.
+        clean: ``False`` returns the values as the file has them (Jena's −9999 wind speeds, Beijing's missing
+            PM2.5 as NaN, no ``pm2.5_missing`` flag): notebook 06 shows the cleaning on that frame.
 
     Returns:
         The data, float64 columns only, verified (size and hash of the CSV) and schema-checked. What cleaning
@@ -451,7 +459,7 @@ def load_weather(name: str | DatasetSpec, data_dir: str | os.PathLike | None = N
     if mismatch and spec.verified:
         raise DatasetCorrupt(f"{mismatch} {fix}")
     try:
-        df = spec.parse(data, spec)
+        df = spec.parse(data, spec) if clean else spec.parse(data, spec, clean=False)
         _check_span(df, spec)
     except DatasetSchemaError as err:
         if mismatch:

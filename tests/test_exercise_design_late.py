@@ -144,9 +144,9 @@ def wind_xy(speed, from_deg):
 def same_hour_mean(temps, sequence_length, steps, days):
     return multistep_baseline(temps, sequence_length, steps, "repeat_last_day")[0]
 """),
-    ("06", "q5_build_my_model", "utils.forecast.reference_gru recompiled on the MAE", """
+    ("06", "q5_build_my_model", "utils.forecast_grading.reference_gru recompiled on the MAE", """
 def build_my_model(n_features):
-    from utils.forecast import reference_gru
+    from utils.forecast_grading import reference_gru
 
     model = reference_gru(n_features)
     model.compile(keras.optimizers.Adam(1e-3), loss="mae")
@@ -542,7 +542,7 @@ def test_as_graded_makes_the_graders_round_trip():
     import numpy as np
 
     from tools.sandbox_wire import NotPlainData
-    from utils.forecast import as_graded
+    from utils.forecast_grading import as_graded
 
     inputs = keras.Input((120, 3))
     sliced = keras.Model(inputs, keras.layers.Add()([inputs[:, -1, :1], keras.layers.Dense(1)(inputs[:, 2::3, :][:, -1])]))

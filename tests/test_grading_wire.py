@@ -127,7 +127,7 @@ def test_a_model_crosses_as_architecture_with_only_its_optimizer_and_loss():
     sent = [w.copy() for w in fitted.get_weights()]
     assert any(not np.array_equal(a, b) for a, b in zip(sent, fresh))
 
-    keras.utils.set_random_seed(7)  # as utils.forecast.score_student_model does before build_model(...)
+    keras.utils.set_random_seed(7)  # as utils.forecast_grading.score_student_model does before build_model(...)
     rebuilt = _cross(fitted)
     assert all(np.array_equal(a, b) for a, b in zip(rebuilt.get_weights(), fresh))
     assert not any(np.array_equal(a, b) for a, b in zip(rebuilt.get_weights(), sent) if a.size > 1)

@@ -17,7 +17,7 @@ Downloads go through :func:`keras.utils.get_file`. ``data/README.md`` explains h
 Why not ``pooch`` (which Colab ships): ``pooch.retrieve`` checks the hash of the file's raw bytes and refuses a
 mismatch, while this module hashes Beijing's CSV after normalising line endings (a CRLF copy is not corrupt) and
 accepts a Jena file that differs from an unverified record when every schema check passes (with a warning); it
-also looks in several folders in order (below). The download itself is one call to Keras's ``get_file``, which
+also looks in several folders in order (above). The download itself is one call to Keras's ``get_file``, which
 the course installs anyway.
 
 The two data sets:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import nbformat
@@ -178,6 +179,68 @@ def _deck_html(nb: nbformat.NotebookNode) -> str:
     exporter = SlidesExporter(config=config, extra_template_basedirs=[str(site.SOURCE / "templates")],
                               template_name="course_reveal")  # fmt: skip
     return exporter.from_notebook_node(nb, resources={"metadata": {"name": "x"}})[0]
+
+
+# --- weight -----------------------------------------------------------------------------------------------------------
+
+
+def test_fontawesome_keeps_only_the_icons_used_and_its_code() -> None:
+    code = 'x();var b={bars:[448,512,[],"f0c9","M0 96z"],"square-github":[448,512,["github-square"],"f092","M1z"],'
+    script = code + '0:[320,512,[],"30",["M0","M1"]]};y();var b={"cut":[1,2,[9,"scissors"],"f0c4","M2z"]};z()\n'
+    slim = site.slim_fontawesome(script + "//# sourceMappingURL=fontawesome.js.map", {"bars", "github-square", "sun"})
+    assert slim == 'x();var b={bars:[448,512,[],"f0c9","M0 96z"],"square-github":[448,512,["github-square"],"f092",' \
+        '"M1z"]};y();var b={};z()\n'
+    assert '"cut"' in site.slim_fontawesome(script, {"scissors"})  # an alias keeps its icon
+    with pytest.raises(ValueError):
+        site.slim_fontawesome("var b={bars:[1,2,[],oops]}", {"bars"})
+
+
+def test_deck_images_and_large_styles_become_shared_files(tmp_path: Path) -> None:
+    import base64
+    import hashlib
+
+    page_png, deck_png = b"\x89PNG page", b"\x89PNG deck only"
+    html = "".join(f'<img alt="a" src="data:image/png;base64,{base64.b64encode(b).decode()}">' for b in (page_png, deck_png))
+    big = "p { color: #111 }\n" * (site.SHARED_STYLE_CHARS // 10)
+    html += f'<style type="text/css">{big}</style><style type="text/css">.small {{ }}</style>'
+    out = site.deck_files(html, tmp_path, {hashlib.sha256(page_png).hexdigest(): "abc.png"})
+    own = hashlib.sha256(deck_png).hexdigest()[:20] + ".png"
+    css = hashlib.sha256(big.encode()).hexdigest()[:20] + ".css"
+    assert out == (f'<img alt="a" src="../_images/abc.png"><img alt="a" src="_images/{own}">'
+                   f'<link rel="stylesheet" href="../_static/decks/{css}"><style type="text/css">.small {{ }}</style>')  # fmt: skip
+    assert (tmp_path / "slides" / "_images" / own).read_bytes() == deck_png
+    assert (tmp_path / "_static" / "decks" / css).read_text() == big
+
+
+def test_figures_are_compressed_to_a_palette_and_keep_their_digests(tmp_path: Path) -> None:
+    import hashlib
+
+    import numpy as np
+    from PIL import Image
+
+    pixels = np.full((60, 80, 4), 255, dtype=np.uint8)
+    pixels[20:40, :, :3] = (0, 114, 178)  # a band of Okabe-Ito blue, and a gradient as in a colour map
+    pixels[45:, :, 0] = np.linspace(0, 255, 80, dtype=np.uint8)
+    Image.fromarray(pixels, "RGBA").save(tmp_path / "f.png")
+    original = (tmp_path / "f.png").read_bytes()
+    before, after = site.compress_images(tmp_path)
+    assert before == len(original) and after == (tmp_path / "f.png").stat().st_size <= before
+    with Image.open(tmp_path / "f.png") as image:
+        assert np.abs(np.asarray(image.convert("RGBA"), dtype=int) - pixels).max() <= 8
+    (tmp_path / "_images").mkdir()
+    (tmp_path / "_images" / site.IMAGE_DIGESTS).write_text((tmp_path / site.IMAGE_DIGESTS).read_text())
+    assert site.page_image_digests(tmp_path) == {hashlib.sha256(original).hexdigest(): "f.png"}
+
+
+def test_the_built_site_is_light(built: Path) -> None:  # noqa: F811
+    assert (built / site.FONTAWESOME).stat().st_size < 200_000, "Font Awesome was not cut to the icons used"
+    for deck in (built / "slides").glob("*.slides.html"):
+        html = deck.read_text(encoding="utf-8")
+        assert "data:image/png" not in html, f"{deck.name} embeds an image"
+        for src in re.findall(r'<img[^>]+src="([^"]+)"|<link rel="stylesheet" href="([^"]+)"', html):
+            src = src[0] or src[1]
+            assert (deck.parent / src.split("?")[0]).is_file() or src.startswith("http"), (deck.name, src)
+        assert deck.stat().st_size < 500_000, f"{deck.name}: {deck.stat().st_size} bytes"
 
 
 # --- the built site in a browser --------------------------------------------------------------------------------------

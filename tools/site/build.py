@@ -17,6 +17,12 @@ Pages and slides meet WCAG 2.1 AA as axe-core checks it (``python -m tools.site.
 ``tests/test_accessibility.py``): figures take their alt text from their cell's metadata (``mystnb.image.alt``),
 Russian terms are marked ``lang="ru"``, HTML outputs lose empty header cells and low-contrast terminal colours.
 
+The site stays light: the theme's Font Awesome script (1.5 MB, all of Font Awesome) is cut to the icons the pages
+use (:func:`slim_fontawesome`); a deck's figures are image files, not base64 inside its HTML (the page's own file
+in ``_images/`` when the page shows the same figure, so that the browser loads it once for both), and the style
+sheets every deck repeats are files too (:func:`deck_files`); the figures are PNGs of 256 colours at most
+(:func:`compress_images`).
+
 Executions are cached in ``.cache/site/<mode>/`` (git-ignored), keyed on the notebook's code cells, the mode (and
 in CI mode its ``ci_parameters``), ``requirements.txt`` and the course code and results the notebooks load
 (``utils/``, ``results/``, the ``tools`` modules they import). A prose-only edit reuses the cached outputs: they are
@@ -651,6 +657,147 @@ def copy_assets(out: Path) -> None:
     _copy_if_changed(SOURCE / "_static" / "favicon.svg", out / "_static" / "favicon.svg")  # the decks' too
 
 
+# --- weight: the theme's icon script and the decks' images ------------------------------------------------------------
+
+#: pydata-sphinx-theme's Font Awesome script (every Font Awesome icon, 1.5 MB), which every page loads.
+FONTAWESOME = Path("_static") / "scripts" / "fontawesome.js"
+_FA_PACK = re.compile(r'var \w+=\{(?="?[\w-]+"?:\[\d+,\d+,\[)')
+_FA_ENTRY = re.compile(r'(?:"(?P<quoted>[^"]+)"|(?P<bare>[\w$]+)):\[\d+,\d+,\[(?P<aliases>[^\]]*)\],"[^"]*",'
+                       r'(?:"[^"]*"|\[[^\]]*\])\]')  # fmt: skip
+_FA_CLASS = re.compile(r"\bfa-([a-z0-9-]+)")
+_SOURCE_MAP = re.compile(r"\n?//# sourceMappingURL=\S+\s*$")
+
+
+def slim_fontawesome(script: str, used: set[str]) -> str:
+    """The theme's Font Awesome script with only the icons named in ``used`` (``"bars"`` for ``fa-bars``; an icon's
+    aliases count) left in its icon packs. Its code is kept as it is, so the icons the site shows render as before.
+
+    Raises ``ValueError`` when a pack does not have the layout this expects (a newer theme): keep the file then.
+    """
+    parts, pos, packs = [], 0, 0
+    for pack in _FA_PACK.finditer(script):
+        kept, i = [], pack.end()
+        while True:
+            entry = _FA_ENTRY.match(script, i)
+            if entry is None:
+                raise ValueError(f"unexpected Font Awesome icon entry at {i}: {script[i : i + 60]!r}")
+            names = {entry["quoted"] or entry["bare"], *re.findall(r'"([^"]+)"', entry["aliases"])}
+            if names & used:
+                kept.append(entry.group(0))
+            i = entry.end()
+            if script[i] == "}":
+                break
+            if script[i] != ",":
+                raise ValueError(f"unexpected Font Awesome pack layout at {i}: {script[i : i + 60]!r}")
+            i += 1
+        parts += [script[pos : pack.end()], ",".join(kept)]
+        pos, packs = i, packs + 1
+    if not packs:
+        raise ValueError("no Font Awesome icon pack found")
+    return _SOURCE_MAP.sub("\n", "".join(parts) + script[pos:])
+
+
+def slim_site_fontawesome(out: Path) -> tuple[int, int] | None:
+    """Cut ``out``'s Font Awesome script down to the icons its pages and scripts name (``fa-<name>``); return its size
+    before and after, or None when there is no such script or its layout is unknown (it is then left whole)."""
+    path = out / FONTAWESOME
+    if not path.is_file():
+        return None
+    used: set[str] = set()
+    static = out / "_static"
+    scripts = [p for p in static.rglob("*.js") if p != path and p.relative_to(static).parts[0] not in ("mathjax", "revealjs")]
+    for file in [*out.rglob("*.html"), *scripts]:
+        used.update(_FA_CLASS.findall(file.read_text(encoding="utf-8", errors="replace")))
+    script = path.read_text(encoding="utf-8")
+    try:
+        slim = slim_fontawesome(script, used)
+    except ValueError as error:
+        print(f"warning: {FONTAWESOME} left whole: {error}", file=sys.stderr)
+        return None
+    path.write_text(slim, encoding="utf-8")
+    path.with_name(path.name + ".map").unlink(missing_ok=True)  # maps the whole script, not this one
+    return len(script.encode()), len(slim.encode())
+
+
+#: Where :func:`compress_images` records each image's SHA-256 before compression (``{digest: name}``), so that a
+#: deck's embedded copy of a figure still finds the page's file.
+IMAGE_DIGESTS = ".sha256.json"
+
+
+def compress_images(folder: Path) -> tuple[int, int]:
+    """Re-encode every PNG in ``folder`` with a palette of at most 256 colours (lossy, invisible on the course's
+    figures: lines, text and colour maps of 256 colours at most) where that makes it smaller; write
+    :data:`IMAGE_DIGESTS`; return the folder's PNG bytes before and after."""
+    import io
+
+    from PIL import Image
+
+    digests, before, after = {}, 0, 0
+    for path in sorted(folder.glob("*.png")):
+        data = path.read_bytes()
+        digests[hashlib.sha256(data).hexdigest()] = path.name
+        smaller = data
+        with Image.open(io.BytesIO(data)) as image:
+            if image.mode in ("RGB", "RGBA"):
+                buffer = io.BytesIO()
+                image.quantize(256, method=Image.Quantize.FASTOCTREE).save(buffer, "PNG")
+                smaller = min(data, buffer.getvalue(), key=len)
+        if smaller is not data:
+            path.write_bytes(smaller)
+        before, after = before + len(data), after + len(smaller)
+    (folder / IMAGE_DIGESTS).write_text(json.dumps(digests, indent=0, sort_keys=True), encoding="utf-8")
+    return before, after
+
+
+def page_image_digests(out: Path) -> dict[str, str]:
+    """The SHA-256 of each image in ``out/_images/`` as the notebooks produced it, to its file name."""
+    recorded = out / "_images" / IMAGE_DIGESTS
+    if recorded.is_file():
+        return json.loads(recorded.read_text(encoding="utf-8"))
+    return {hashlib.sha256(p.read_bytes()).hexdigest(): p.name for p in (out / "_images").glob("*") if p.is_file()}
+
+
+_DATA_IMAGE = re.compile(r'src="data:image/(?P<kind>png|jpeg|gif);base64,(?P<data>[A-Za-z0-9+/=\s]+)"')
+_STYLE = re.compile(r'<style type="text/css">(?P<css>.*?)</style>', re.S)
+#: A deck's style sheets of at least this many characters (JupyterLab's, 256 kB, the same in every deck) become files.
+SHARED_STYLE_CHARS = 10_000
+
+
+def deck_files(html: str, out: Path, page_images: dict[str, str]) -> str:
+    """A deck's HTML with its embedded images and large style sheets as files that every deck and page share.
+
+    An image (base64 in nbconvert's HTML) becomes the page's own copy in ``out/_images/`` when the notebook's page
+    shows the same image (``page_images``: the SHA-256 of each file there to its name), so that a browser loads it
+    once for both, else a file in ``out/slides/_images/``. A style sheet of :data:`SHARED_STYLE_CHARS` or more
+    becomes ``out/_static/decks/<hash>.css``, linked where it stood (the cascade keeps its order).
+    """
+    import base64
+
+    def write_once(target: Path, data: bytes) -> None:
+        if not target.is_file():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+
+    def image(match: re.Match) -> str:
+        data = base64.b64decode(match["data"])
+        digest = hashlib.sha256(data).hexdigest()
+        if digest in page_images:
+            return f'src="../_images/{page_images[digest]}"'
+        name = f"{digest[:20]}.{'jpg' if match['kind'] == 'jpeg' else match['kind']}"
+        write_once(out / "slides" / "_images" / name, data)
+        return f'src="_images/{name}"'
+
+    def style(match: re.Match) -> str:
+        if len(match["css"]) < SHARED_STYLE_CHARS:
+            return match.group(0)
+        data = match["css"].encode()
+        name = f"{hashlib.sha256(data).hexdigest()[:20]}.css"
+        write_once(out / "_static" / "decks" / name, data)
+        return f'<link rel="stylesheet" href="../_static/decks/{name}">'
+
+    return _STYLE.sub(style, _DATA_IMAGE.sub(image, html))
+
+
 # --- building -----------------------------------------------------------------------------------------------------
 
 
@@ -709,6 +856,12 @@ def build_site(
         raise RuntimeError(f"sphinx-build failed ({' '.join(command)}):\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
     shutil.copytree(html, out, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".buildinfo", ".doctrees"))
     log(f"pages: {time.perf_counter() - start:.1f} s (Sphinx)")
+    sizes = slim_site_fontawesome(out)
+    if sizes:
+        log(f"{FONTAWESOME.name}: {sizes[0] / 1e6:.2f} MB -> {sizes[1] / 1e3:.0f} kB (the icons the site uses)")
+    if (out / "_images").is_dir():
+        before, after = compress_images(out / "_images")
+        log(f"figures (_images/*.png, 256 colours): {before / 1e6:.2f} MB -> {after / 1e6:.2f} MB")
     copy_assets(out)
     if slides:
         build_slides(runs, out, log)
@@ -731,8 +884,10 @@ def build_slides(runs: dict[str, nbformat.NotebookNode], out: Path, log: Callabl
     )
     start = time.perf_counter()
     written = []
+    page_images = page_image_digests(out)
     for name, nb in runs.items():
         body, _ = exporter.from_notebook_node(slides_notebook(nb, name), resources={"metadata": {"name": Path(name).stem}})
+        body = deck_files(body, out, page_images)
         target = out / "slides" / slides_name(name)
         _write_if_changed(target, body)
         written.append(target)

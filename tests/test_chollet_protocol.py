@@ -106,7 +106,7 @@ def test_lab_runs_chollets_protocol_on_the_jena_format(jena_dir, tmp_path, monke
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert not [o for o in outputs if o.output_type == "error"]
     printed = "\n".join(_printed(nb))
-    assert "persistence: validation" in printed and "(Chollet 2.62)" in printed
+    assert "persistence: validation" in printed and "against Chollet 2.62" in printed
     assert "chollet_stacked_gru: 1 epochs" in printed and "lab_gru_change: " in printed
     table = [o for o in outputs if o.output_type == "execute_result" or o.output_type == "display_data"]
     assert any("chollet_stacked_gru" in o.get("data", {}).get("text/plain", "") for o in table)

@@ -515,7 +515,7 @@ def worker_main(master: str, archive: str, sha256: str, data_dir: str, memory_mb
 
 #: set by a driver running as root without bwrap (tools.gradescope): the user the unsafe agent runs as
 RUN_AS_VARIABLE = "RNN_GRADE_AGENT_USER"
-#: the folders of the launchers (/tmp/rnn-run-as-*): removed when the worker exits normally, else by the driver
+#: the folders of the launchers (/tmp/rnn-run-as-UID-*): removed when the worker exits normally, else by the driver
 RUN_AS_PREFIX = "rnn-run-as-"
 #: the most processes and threads the agent's user may have at once (RLIMIT_NPROC, counted for the whole user)
 RUN_AS_NPROC = 4096
@@ -558,7 +558,8 @@ def _run_as_launcher(user: str) -> str:
     if os.geteuid() != 0:
         raise SystemExit(f"{RUN_AS_VARIABLE}={user} needs the grader to run as root")
     uid, gid = user_ids(user)  # KeyError names a user the machine lacks
-    folder = Path(tempfile.mkdtemp(prefix=RUN_AS_PREFIX, dir="/tmp"))  # not $TMPDIR: the user could not reach it
+    # not $TMPDIR: the user could not reach it; named after the uid, so a driver removes its own folders only
+    folder = Path(tempfile.mkdtemp(prefix=f"{RUN_AS_PREFIX}{uid}-", dir="/tmp"))
     launcher = folder / "python-as-user"
     # sys.executable not resolved: a venv's python is a link
     text = _LAUNCHER.format(python=sys.executable, user=user, uid=uid, gid=gid, nproc=RUN_AS_NPROC)

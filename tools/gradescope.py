@@ -450,7 +450,6 @@ def run(roots: Path | list[Path]) -> int:
             timeout = float(
                 os.environ.get("RNN_GRADESCOPE_TIMEOUT") or manifest.get("timeout", DEFAULT_TIMEOUT)
             )
-            before = set(Path("/tmp").glob(grading.RUN_AS_PREFIX + "*"))
             try:
                 with tempfile.TemporaryDirectory(prefix="gradescope-") as tmp:
                     rows = grading.grade(
@@ -468,8 +467,9 @@ def run(roots: Path | list[Path]) -> int:
             finally:
                 if mode == "user":
                     grading.reap_user(run_as())  # whatever the student's code left running
-                for folder in set(Path("/tmp").glob(grading.RUN_AS_PREFIX + "*")) - before:
-                    shutil.rmtree(folder, ignore_errors=True)  # the unprivileged agent's launcher and home
+                    # the launchers and homes of this run's uid (not another run's: each has its own uid)
+                    for folder in Path("/tmp").glob(f"{grading.RUN_AS_PREFIX}{run_as()}-*"):
+                        shutil.rmtree(folder, ignore_errors=True)
             for root, row in zip(ready, rows):
                 if str(row["status"]).startswith("error: grader failed"):
                     failures[root] = str(row["status"])[len("error: ") :]

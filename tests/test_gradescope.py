@@ -422,6 +422,11 @@ def test_hostile_set_through_gradescope_without_namespaces(hostile, attack):
     possible = sum(t["max_score"] for t in honest["tests"])
     assert honest["score"] == possible, ("honest: expected", possible, "got", honest)
     limit = 0.2 * possible if attack == "typed_public_values" else 0.0  # as tests/test_grading_hostile.py
+    if attack == "copy_classmate":
+        # without namespaces it can read (and run) any world-readable notebook of the machine: on our shared machine
+        # one another user left in /tmp earned it 1 of 5 (docs/teaching-assistants.md says so); the classmate's
+        # notebook, root-only, would give it full marks: that is what must not happen
+        limit = possible - 1e-6
     row = f"{attack}: {results['score']}/{possible}; {results['output'].splitlines()[0][:120]}"
     print(f"{row}; blocked because {WHY_BLOCKED[attack]}")
     assert "unprivileged user of its own" in results["output"], results["output"]

@@ -498,6 +498,7 @@ def worker_main(master: str, archive: str, sha256: str, data_dir: str, memory_mb
     }
     if env["unsafe"] and os.environ.get(RUN_AS_VARIABLE):
         sys.executable = _run_as_launcher(os.environ[RUN_AS_VARIABLE])  # tools.sandbox's unsafe agent command
+    run_as = os.environ.get(RUN_AS_VARIABLE) if env["unsafe"] else None
     fork = not tensorflow_runtime_started()
     protocol.write(json.dumps({"ready": True, "fork": fork}) + "\n")
     protocol.flush()
@@ -508,35 +509,45 @@ def worker_main(master: str, archive: str, sha256: str, data_dir: str, memory_mb
             row = _worker_grade(json.loads(line), env)
             row["fork_seconds"] = None
             row["worker_seconds"] = round(time.monotonic() - started, 4)
+            if run_as:
+                reap_user(run_as)  # what the submission left running (a daemon in its own session)
             protocol.write(json.dumps(row) + "\n")
             protocol.flush()
             return
         row = _forked_grade(json.loads(line), env)
+        if run_as:
+            reap_user(run_as)
         protocol.write(json.dumps(row) + "\n")
         protocol.flush()
 
 
 #: set by a driver running as root without bwrap (tools.gradescope): the user the unsafe agent runs as
 RUN_AS_VARIABLE = "RNN_GRADE_AGENT_USER"
-#: the folders of the launchers (/tmp/rnn-run-as-*): removed when the worker exits normally, else by the driver
+#: the folders of the launchers (/tmp/rnn-run-as-UID-*): removed when the worker exits normally, else by the driver
 RUN_AS_PREFIX = "rnn-run-as-"
+#: the most processes and threads the agent's user may have at once (RLIMIT_NPROC, counted for the whole user)
+RUN_AS_NPROC = 4096
 
 _LAUNCHER = """#!{python}
 # Written by tools.grade: runs as root, gives the student's agent its own home and drops to {user!r}, then runs it.
-import ctypes, os, pwd, sys, tempfile
+import ctypes, os, resource, sys, tempfile
 
-user = pwd.getpwnam({user!r})
+uid, gid = {uid}, {gid}
 home = tempfile.mkdtemp(prefix="home-", dir=os.path.dirname(os.path.abspath(__file__)))
-os.chown(home, user.pw_uid, user.pw_gid)
+os.chown(home, uid, gid)
 old = os.environ.get("HOME", "")
 for key, value in list(os.environ.items()):
     if old and value.startswith(old):
         os.environ[key] = home + value[len(old):]
+os.environ["TMPDIR"] = home  # its temporary files stay in its home, removed with the launcher's folder
+os.environ["USER"] = os.environ["LOGNAME"] = "student"  # the user may have no account: no lookup needs one
 os.chdir(home)
+# processes and threads of the user, all together: a fork bomb stops there (a Keras process uses a few hundred)
+resource.setrlimit(resource.RLIMIT_NPROC, ({nproc}, {nproc}))
 os.setgroups([])
-os.setgid(user.pw_gid)
-os.setuid(user.pw_uid)
-if os.getuid() != user.pw_uid or os.geteuid() != user.pw_uid or os.getegid() != user.pw_gid:
+os.setgid(gid)
+os.setuid(uid)
+if os.getuid() != uid or os.geteuid() != uid or os.getegid() != gid or os.getgroups():
     raise SystemExit("could not drop to " + {user!r})
 try:
     ctypes.CDLL(None, use_errno=True).prctl(38, 1, 0, 0, 0)  # PR_SET_NO_NEW_PRIVS: no setuid program helps it
@@ -552,14 +563,14 @@ def _run_as_launcher(user: str) -> str:
     Used as the unsafe agent's interpreter when the grader runs as root and bwrap cannot create a sandbox (a
     Gradescope container): the student's code then runs in its own process as an unprivileged user.
     """
-    import pwd
-
     if os.geteuid() != 0:
         raise SystemExit(f"{RUN_AS_VARIABLE}={user} needs the grader to run as root")
-    pwd.getpwnam(user)  # KeyError names a user the machine lacks
-    folder = Path(tempfile.mkdtemp(prefix=RUN_AS_PREFIX, dir="/tmp"))  # not $TMPDIR: the user could not reach it
+    uid, gid = user_ids(user)  # KeyError names a user the machine lacks
+    # not $TMPDIR: the user could not reach it; named after the uid, so a driver removes its own folders only
+    folder = Path(tempfile.mkdtemp(prefix=f"{RUN_AS_PREFIX}{uid}-", dir="/tmp"))
     launcher = folder / "python-as-user"
-    text = _LAUNCHER.format(python=sys.executable, user=user)  # not resolved: a venv's python is a link
+    # sys.executable not resolved: a venv's python is a link
+    text = _LAUNCHER.format(python=sys.executable, user=user, uid=uid, gid=gid, nproc=RUN_AS_NPROC)
     launcher.write_text(text, encoding="utf-8")
     launcher.chmod(0o700)
     folder.chmod(0o711)  # the user may pass through to its home in it, not list it
@@ -567,6 +578,45 @@ def _run_as_launcher(user: str) -> str:
 
     atexit.register(shutil.rmtree, folder, True)  # the launcher and the homes it made
     return str(launcher)
+
+
+def user_ids(user: str) -> tuple[int, int]:
+    """(uid, gid) of ``user``: a name with an account, or a number (``"2100001234"``: that uid and gid, no account
+    needed; tools.gradescope gives each run its own)."""
+    if user.isdigit():
+        return int(user), int(user)
+    import pwd
+
+    entry = pwd.getpwnam(user)
+    return entry.pw_uid, entry.pw_gid
+
+
+def reap_user(user: str) -> None:
+    """Kill every process of ``user`` (the unsafe agent's user), those it started in a new session included.
+
+    A child drops to ``user`` and sends SIGKILL to every process it may signal (``kill(-1)``): exactly the
+    processes of that user, which the student's code cannot leave. Used between submissions and after grading by
+    a driver that runs the agent as an unprivileged user of its own (tools.gradescope: a uid per run, so that no
+    other grader's processes share it).
+    """
+    uid, gid = user_ids(user)
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            os.setgroups([])
+            os.setgid(gid)
+            os.setuid(uid)
+            try:
+                os.kill(-1, signal.SIGKILL)
+            except ProcessLookupError:  # no process of the user was left
+                pass
+            code = 0
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"could not end the processes of {user!r}")
 
 
 def tensorflow_runtime_started() -> bool:

@@ -14,12 +14,13 @@ assignment's autograder). The archive holds
   autograder archive (public and hidden tests) with its sha256, the data the exercises use, and
   ``gradescope.json`` (the notebook, its questions and points, the timeout).
 
-``python -m tools.gradescope run [--root DIR]`` grades the one ``.ipynb`` in ``ROOT/submission`` (ROOT is
-``$RNN_GRADESCOPE_ROOT``, default ``/autograder``) with :func:`tools.grade.grade` - the same cells, tests, scoring
+``python -m tools.gradescope run [--root DIR ...]`` grades the one ``.ipynb`` in ``ROOT/submission`` (ROOT is
+``$RNN_GRADESCOPE_ROOT``, default ``/autograder``; several roots holding the same archive are graded in one run) with :func:`tools.grade.grade` - the same cells, tests, scoring
 and status as the local batch driver - and writes ``ROOT/results/results.json`` in Gradescope's format: the total,
 one test per question and kind of case (public cases visible; hidden ones ``after_published``), each with the
 reasons it lost points. The student's code runs in bubblewrap's sandbox when bwrap works in the container;
-otherwise, as root, in its own process as user ``nobody`` (no groups, no new privileges), with the master, the
+otherwise, as root, in its own process as a user of its own (uid :data:`RUN_AS_BASE` + the driver's pid, no account,
+no groups, no new privileges; every process of that uid ends with the run), with the master, the
 tests and the results folder made root-only. A set-up failure (a package missing, course files missing, no
 readable notebook) gives every question 0 with the reason ("the course could not be set up: ...") and exit 1.
 
@@ -57,8 +58,17 @@ TOOLS = (
 )
 #: what the grader imports besides requirements.txt (pinned to this environment's versions at build time)
 GRADING_EXTRAS = ("tqdm",)
-#: the user the student's code runs as when bwrap cannot make a sandbox and the grader is root
-RUN_AS = "nobody"
+#: the student's code runs as uid RUN_AS_BASE + the driver's pid when bwrap cannot make a sandbox and the grader is
+#: root: a uid no account has, and no other run at the same time (pids are unique), so ending all its processes
+#: (tools.grade.reap_user) ends this run's student code and nothing else
+RUN_AS_BASE = 2_100_000_000
+
+
+def run_as() -> str:
+    """The uid (as text) the student's code runs as in this run, without namespaces."""
+    return str(RUN_AS_BASE + os.getpid())
+
+
 DEFAULT_TIMEOUT = 300
 SETUP_FAILED = "the course could not be set up"
 
@@ -101,7 +111,7 @@ RUN_AUTOGRADER = """\
 ROOT="${RNN_GRADESCOPE_ROOT:-/autograder}"
 PY="${RNN_GRADESCOPE_VENV:-/autograder/venv}/bin/python"
 [ -x "$PY" ] || PY=python3  # a failed set-up: the driver still writes results.json with the reason
-cd "$ROOT/source" && exec "$PY" -m tools.gradescope run --root "$ROOT"
+cd "$ROOT/source" && exec "$PY" -m tools.gradescope run --root "$ROOT" "$@"
 """
 
 
@@ -265,7 +275,7 @@ def _check_environment(source: Path, manifest: dict) -> None:
 
 
 def _isolation(source: Path, results: Path) -> str:
-    """``"bwrap"`` when a sandbox works here; else ``"user"`` (as root: the agent runs as :data:`RUN_AS`)."""
+    """``"bwrap"`` when a sandbox works here; else ``"user"`` (as root: the agent runs as :func:`run_as`)."""
     from tools.sandbox import SandboxUnavailable, check_bwrap
 
     try:
@@ -279,9 +289,6 @@ def _isolation(source: Path, results: Path) -> str:
         raise SetupFailed(
             f"bwrap cannot sandbox the student's code here ({reason[:200]}) and the grader is not root"
         )
-    import pwd
-
-    user = pwd.getpwnam(RUN_AS)
     # what the student's process may read: the course code, the data, the Python; not the master, the tests, results
     for folder in (source / "notebooks", source / "dist", results):
         os.chown(folder, 0, 0)
@@ -291,7 +298,6 @@ def _isolation(source: Path, results: Path) -> str:
             path.chmod(path.stat().st_mode | stat.S_IROTH | (stat.S_IXOTH if path.is_dir() else 0))
     for folder in (source, *source.parents):
         folder.chmod(folder.stat().st_mode | stat.S_IXOTH)  # enter, not list, the way to the course code
-    del user
     return "user"
 
 
@@ -351,7 +357,7 @@ def results_json(manifest: dict, row: dict, mode: str, seconds: float) -> dict:
     where = (
         "in a bubblewrap sandbox (no network, no access to the tests)"
         if mode == "bwrap"
-        else f"in its own process as the unprivileged user {RUN_AS!r} (this container refuses namespaces)"
+        else f"in its own process as an unprivileged user of its own (uid {run_as()}; this container refuses namespaces)"
     )
     output = (
         f"{manifest['notebook']}: {row['total']} of {row['possible']} points. Status: {status}.\n"
@@ -376,9 +382,8 @@ def _write(results: Path, payload: dict) -> None:
     os.replace(partial, results / "results.json")
 
 
-def run(root: Path) -> int:
-    """Grade ``root/submission``'s notebook into ``root/results/results.json``; 0 when graded, 1 on a set-up failure."""
-    started = time.monotonic()
+def _prepare(root: Path) -> tuple[dict | None, Path | None, str | None]:
+    """(manifest, submission, None) for a root ready to grade, or (manifest, None, reason) for a set-up failure."""
     source, results = root / "source", root / "results"
     if not (source / "tools" / "grade.py").exists():
         source = ROOT  # run from an unpacked archive that is not at ROOT/source
@@ -397,49 +402,90 @@ def run(root: Path) -> int:
                 f"no notebook to grade: {submission.name} could not be read as a notebook ({type(error).__name__}); "
                 "upload the .ipynb file that Jupyter or Colab saves"
             ) from None
-        mode = _isolation(source, results)
-        from tools import grade as grading
-
-        if mode == "user":
-            os.environ[grading.RUN_AS_VARIABLE] = RUN_AS
-        stem = manifest["notebook"]
-        dist = source / "dist" / "autograder"
-        for path in (dist / f"{stem}.zip", dist / f"{stem}.zip.sha256"):
-            os.utime(
-                path
-            )  # newer than the master, whatever the unpacking did: tools.grade must not rebuild it
-        timeout = float(os.environ.get("RNN_GRADESCOPE_TIMEOUT") or manifest.get("timeout", DEFAULT_TIMEOUT))
-        before = set(Path("/tmp").glob(grading.RUN_AS_PREFIX + "*"))
-        with tempfile.TemporaryDirectory(prefix="gradescope-") as tmp:
-            rows = grading.grade(
-                stem,
-                [str(submission)],
-                Path(tmp) / "grades.csv",
-                jobs=1,
-                timeout=timeout,
-                progress=False,
-                notebooks_dir=source / "notebooks",
-                dist_dir=dist,
-                data_dir=source / "data",
-                unsafe=mode != "bwrap",
-            )
-        for folder in set(Path("/tmp").glob(grading.RUN_AS_PREFIX + "*")) - before:
-            shutil.rmtree(folder, ignore_errors=True)  # the unprivileged agent's launcher and home
-        row = rows[0]
-        if str(row["status"]).startswith("error: grader failed"):
-            raise SetupFailed(str(row["status"])[len("error: ") :])
-        payload = results_json(manifest, row, mode, time.monotonic() - started)
     except SetupFailed as error:
-        _write(results, _failure(manifest, str(error), time.monotonic() - started))
-        print(f"{SETUP_FAILED}: {error}", file=sys.stderr)
-        return 1
-    except Exception as error:  # noqa: BLE001 - any other failure of the grader: never a silent low score
-        _write(results, _failure(manifest, f"{type(error).__name__}: {error}", time.monotonic() - started))
-        print(f"{SETUP_FAILED}: {type(error).__name__}: {error}", file=sys.stderr)
-        return 1
-    _write(results, payload)
-    print(payload["output"])
-    return 0
+        return manifest, None, str(error)
+    except Exception as error:  # noqa: BLE001 - never a silent low score
+        return manifest, None, f"{type(error).__name__}: {error}"
+    return manifest, submission, None
+
+
+def run(roots: Path | list[Path]) -> int:
+    """Grade each root's submission into ``root/results/results.json``; 0 when all were graded, 1 when any had a
+    set-up failure (its results.json says why).
+
+    Gradescope gives one root (``/autograder``). Several roots holding the same archive are graded by one worker,
+    one submission after another (the tests use this to grade many submissions at the cost of one start).
+    """
+    roots = [roots] if isinstance(roots, Path) else list(roots)
+    started = time.monotonic()
+    prepared = {root: _prepare(root) for root in roots}
+    ready = [root for root, (_, submission, _) in prepared.items() if submission is not None]
+    failures = {root: reason for root, (_, _, reason) in prepared.items() if reason is not None}
+    payloads: dict[Path, dict] = {}
+    if ready:
+        source = ready[0] / "source"
+        if not (source / "tools" / "grade.py").exists():
+            source = ROOT
+        manifest = prepared[ready[0]][0]
+        others = [r for r in ready[1:] if prepared[r][0] != manifest]
+        for root in others:
+            failures[root] = f"{root} holds another archive than {ready[0]}: grade it in its own run"
+        ready = [r for r in ready if r not in others]
+        try:
+            mode = _isolation(source, ready[0] / "results")
+            for root in ready[1:]:
+                if (root / "source" / "tools").exists():
+                    _isolation(root / "source", root / "results")
+            from tools import grade as grading
+
+            if mode == "user":
+                os.environ[grading.RUN_AS_VARIABLE] = run_as()
+            stem = manifest["notebook"]
+            dist = source / "dist" / "autograder"
+            # newer than the master, whatever the unpacking did: tools.grade must not rebuild it
+            for path in (dist / f"{stem}.zip", dist / f"{stem}.zip.sha256"):
+                os.utime(path)
+            timeout = float(
+                os.environ.get("RNN_GRADESCOPE_TIMEOUT") or manifest.get("timeout", DEFAULT_TIMEOUT)
+            )
+            try:
+                with tempfile.TemporaryDirectory(prefix="gradescope-") as tmp:
+                    rows = grading.grade(
+                        stem,
+                        [str(prepared[root][1]) for root in ready],
+                        Path(tmp) / "grades.csv",
+                        jobs=1,
+                        timeout=timeout,
+                        progress=False,
+                        notebooks_dir=source / "notebooks",
+                        dist_dir=dist,
+                        data_dir=source / "data",
+                        unsafe=mode != "bwrap",
+                    )
+            finally:
+                if mode == "user":
+                    grading.reap_user(run_as())  # whatever the student's code left running
+                    # the launchers and homes of this run's uid (not another run's: each has its own uid)
+                    for folder in Path("/tmp").glob(f"{grading.RUN_AS_PREFIX}{run_as()}-*"):
+                        shutil.rmtree(folder, ignore_errors=True)
+            for root, row in zip(ready, rows):
+                if str(row["status"]).startswith("error: grader failed"):
+                    failures[root] = str(row["status"])[len("error: ") :]
+                else:
+                    seconds = time.monotonic() - started if len(ready) == 1 else float(row["seconds"])
+                    payloads[root] = results_json(manifest, row, mode, seconds)
+        except SetupFailed as error:
+            failures.update({root: str(error) for root in ready})
+        except Exception as error:  # noqa: BLE001 - any other failure of the grader: never a silent low score
+            failures.update({root: f"{type(error).__name__}: {error}" for root in ready})
+    for root in roots:
+        if root in failures:
+            _write(root / "results", _failure(prepared[root][0], failures[root], time.monotonic() - started))
+            print(f"{SETUP_FAILED}: {failures[root]}", file=sys.stderr)
+        else:
+            _write(root / "results", payloads[root])
+            print(payloads[root]["output"])
+    return 1 if failures else 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -457,12 +503,13 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument(
         "--root",
         type=Path,
-        default=Path(os.environ.get("RNN_GRADESCOPE_ROOT") or "/autograder"),
-        help="Gradescope's folder with source/, submission/, results/ (default $RNN_GRADESCOPE_ROOT or /autograder)",
+        action="append",
+        help="Gradescope's folder with source/, submission/, results/ (default $RNN_GRADESCOPE_ROOT or /autograder); "
+        "repeat it to grade several roots holding the same archive in one run",
     )
     args = parser.parse_args(argv)
     if args.command == "run":
-        return run(args.root)
+        return run(args.root or [Path(os.environ.get("RNN_GRADESCOPE_ROOT") or "/autograder")])
     try:
         paths = build(args.notebooks, args.out, args.timeout)
     except ValueError as error:

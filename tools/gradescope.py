@@ -46,15 +46,17 @@ MANIFEST = "gradescope.json"
 #: the tools/ modules the archive carries: the grader and its sandbox (notebooks import only utils/)
 TOOLS = (
     "__init__.py",
-    "execute.py",
+    "authoring/__init__.py",
+    "authoring/execute.py",
+    "authoring/student.py",
+    "authoring/sync.py",
+    "authoring/templates/setup_cell.py",
     "grade.py",
     "gradescope.py",
     "sandbox.py",
     "sandbox_agent.py",
     "sandbox_limits.py",
     "sandbox_wire.py",
-    "student.py",
-    "sync.py",
 )
 #: what the grader imports besides requirements.txt (pinned to this environment's versions at build time)
 GRADING_EXTRAS = ("tqdm",)

@@ -28,7 +28,9 @@ nb_execution_mode = "off"
 nb_merge_streams = True
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence"]
 myst_heading_anchors = 3
-suppress_warnings = ["myst.header"]  # a notebook's "## Overview" etc. follow its "# NN · title" cell
+suppress_warnings = [
+    "myst.header"
+]  # a notebook's "## Overview" etc. follow its "# NN · title" cell
 
 # MathJax 2.7 from the site's own _static (tools.site.build copies it there from jupyter-server-mathjax): no CDN.
 mathjax_path = "mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"
@@ -48,13 +50,30 @@ mathjax2_config = {
     # no fast preview: it typesets with MathJax's TeX fonts, which the package does not ship (a font 404)
     "fast-preview": {"disabled": True},
     # the package ships the STIX-Web fonts only (as the classic Jupyter Notebook configured it)
-    "HTML-CSS": {"availableFonts": [], "webFont": "STIX-Web", "imageFont": None, "preferredFont": None},
+    "HTML-CSS": {
+        "availableFonts": [],
+        "webFont": "STIX-Web",
+        "imageFont": None,
+        "preferredFont": None,
+    },
     # Chromium renders MathML natively; MathJax's native-MathML fonts for calligraphic, double-struck, script and
     # Fraktur letters are not shipped either (a 404): the system's math fonts instead
-    "NativeMML": {"styles": {f"@font-face /*{i}*/": {"font-family": family, "src": _LOCAL_MATH_FONTS}
-                             for i, family in enumerate(["MathJax_Caligraphic-WEB", "MathJax_Caligraphic-WEB",
-                                                         "MathJax_AMS-WEB", "MathJax_Script-WEB",
-                                                         "MathJax_Fraktur-WEB", "MathJax_Fraktur-WEB"], start=1)}},
+    "NativeMML": {
+        "styles": {
+            f"@font-face /*{i}*/": {"font-family": family, "src": _LOCAL_MATH_FONTS}
+            for i, family in enumerate(
+                [
+                    "MathJax_Caligraphic-WEB",
+                    "MathJax_Caligraphic-WEB",
+                    "MathJax_AMS-WEB",
+                    "MathJax_Script-WEB",
+                    "MathJax_Fraktur-WEB",
+                    "MathJax_Fraktur-WEB",
+                ],
+                start=1,
+            )
+        }
+    },
 }
 
 html_theme = "sphinx_book_theme"

@@ -56,7 +56,9 @@ def base_namespace(nb: nbformat.NotebookNode) -> dict:
     return env
 
 
-def run_cases(env: dict, answers: list[str], cases: list[tuple[bool, str]]) -> list[tuple[bool, bool, str]]:
+def run_cases(
+    env: dict, answers: list[str], cases: list[tuple[bool, str]]
+) -> list[tuple[bool, bool, str]]:
     """Run ``answers`` then each case on a copy of ``env``: [(hidden, passed, error message)]; ``hidden`` is None
     for a rule case (``check_not_calling``), which earns nothing itself and can only zero the question."""
     env = dict(env)
@@ -66,10 +68,14 @@ def run_cases(env: dict, answers: list[str], cases: list[tuple[bool, str]]) -> l
             for source in answers:
                 exec(compile(source, "<answer>", "exec"), env)
     except Exception as error:  # noqa: BLE001 - an answer that raises fails every case
-        return [(hidden, False, f"answer raised {type(error).__name__}: {error}") for hidden, _ in cases]
+        return [
+            (hidden, False, f"answer raised {type(error).__name__}: {error}") for hidden, _ in cases
+        ]
     for hidden, source in cases:
         case_env = dict(env)
-        kind = None if "check_not_calling(" in source else hidden  # a rule case: scored apart (see score)
+        kind = (
+            None if "check_not_calling(" in source else hidden
+        )  # a rule case: scored apart (see score)
         try:
             with _quiet():
                 exec(compile(source, "<case>", "exec"), case_env)
@@ -84,9 +90,13 @@ def score(results: list[tuple[bool, bool, str]], points: float = 1.0) -> float:
     ``tools.grade.broken_rules``)."""
     if any(not passed and RULE_MESSAGE in message for _, passed, message in results):
         return 0.0
-    return grade.question_score(points, [(hidden, passed) for hidden, passed, _ in results if hidden is not None])
+    return grade.question_score(
+        points, [(hidden, passed) for hidden, passed, _ in results if hidden is not None]
+    )
 
 
 def public_messages(env: dict, answers: list[str], cases: list[tuple[bool, str]]) -> list[str]:
     """The messages of the public cases that fail for ``answers`` (empty when all pass)."""
-    return [msg for hidden, passed, msg in run_cases(env, answers, cases) if not hidden and not passed]
+    return [
+        msg for hidden, passed, msg in run_cases(env, answers, cases) if not hidden and not passed
+    ]

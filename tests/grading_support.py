@@ -24,7 +24,14 @@ def built() -> tuple[Path, Path]:
     return out / "student", out / "dist"
 
 
-def grade(tmp_path: Path, dist: Path, notebook: str, submissions: list[Path], timeout: float = TIMEOUT, **kw):
+def grade(
+    tmp_path: Path,
+    dist: Path,
+    notebook: str,
+    submissions: list[Path],
+    timeout: float = TIMEOUT,
+    **kw,
+):
     """Grade with --jobs 2 into ``tmp_path/grades.csv``; rows by file name."""
     rows = grading.grade(
         notebook,

@@ -40,7 +40,13 @@ def test_every_series_differs_in_colour_line_style_and_marker() -> None:
     for key in ("color", "linestyle", "marker"):
         assert len({str(c[key]) for c in cycle}) == len(cycle), f"two series share a {key}"
     style = plotting.course_style()
-    assert min(style[k] for k in ("axes.labelsize", "xtick.labelsize", "ytick.labelsize", "legend.fontsize")) >= 13
+    assert (
+        min(
+            style[k]
+            for k in ("axes.labelsize", "xtick.labelsize", "ytick.labelsize", "legend.fontsize")
+        )
+        >= 13
+    )
 
 
 def test_setup_applies_the_course_style() -> None:
@@ -50,7 +56,9 @@ def test_setup_applies_the_course_style() -> None:
 
     with mpl.rc_context():
         apply_plot_style()
-        assert [c["color"] for c in mpl.rcParams["axes.prop_cycle"]][:3] == list(plotting.OKABE_ITO[:3])
+        assert [c["color"] for c in mpl.rcParams["axes.prop_cycle"]][:3] == list(
+            plotting.OKABE_ITO[:3]
+        )
         assert mpl.rcParams["legend.fontsize"] == plotting.PLOT_STYLE["legend.fontsize"]
 
 
@@ -91,14 +99,24 @@ def test_a_cell_that_draws_is_a_plotting_cell(source: str) -> None:
 
 @pytest.mark.parametrize(
     "source",
-    ["x = 1\nprint(x)", "def show(w):\n    plt.plot(w)", "fig_size = (3, 4)", "model.fit(x, y)", "%%time\nplt.plot(1)"],
+    [
+        "x = 1\nprint(x)",
+        "def show(w):\n    plt.plot(w)",
+        "fig_size = (3, 4)",
+        "model.fit(x, y)",
+        "%%time\nplt.plot(1)",
+    ],
 )
 def test_a_cell_that_does_not_draw_is_not(source: str) -> None:
     assert nbcheck.plotting_cells(_notebook(code(source))) == []
 
 
 def test_a_call_of_a_drawing_function_defined_earlier_draws() -> None:
-    nb = _notebook(code("def show(w):\n    fig, ax = plt.subplots()\n    ax.plot(w)"), code("x = 2"), code("show(3)"))
+    nb = _notebook(
+        code("def show(w):\n    fig, ax = plt.subplots()\n    ax.plot(w)"),
+        code("x = 2"),
+        code("show(3)"),
+    )
     assert nbcheck.plotting_cells(nb) == [2]
 
 
@@ -111,11 +129,18 @@ def test_alt_text_rule_fails_a_missing_generic_or_shared_alt_text() -> None:
     good = "Line chart of the loss against the epoch; look at where the validation curve turns up."
     assert nbcheck.check_alt_text(_notebook(_with_alt(code("plt.plot(1)"), good))) == []
     assert "no alt text" in nbcheck.check_alt_text(_notebook(code("plt.plot(1)")))[0]
-    assert "generic" in nbcheck.check_alt_text(_notebook(_with_alt(code("plt.plot(1)"), "Figure")))[0]
+    assert (
+        "generic" in nbcheck.check_alt_text(_notebook(_with_alt(code("plt.plot(1)"), "Figure")))[0]
+    )
     shared = _notebook(_with_alt(code("plt.plot(1)"), good), _with_alt(code("plt.plot(2)"), good))
     assert "the same alt text" in nbcheck.check_alt_text(shared)[0]
-    assert nbcheck.check_alt_text(_notebook(code("plt.plot(1)")), number="99") == []  # not listed yet
-    assert nbcheck.check_alt_text(_notebook(code("plt.plot(1)")), number=nbcheck.ALT_TEXT_NOTEBOOKS[0]) != []
+    assert (
+        nbcheck.check_alt_text(_notebook(code("plt.plot(1)")), number="99") == []
+    )  # not listed yet
+    assert (
+        nbcheck.check_alt_text(_notebook(code("plt.plot(1)")), number=nbcheck.ALT_TEXT_NOTEBOOKS[0])
+        != []
+    )
 
 
 def test_listed_notebooks_have_an_alt_text_on_every_plotting_cell() -> None:
@@ -153,7 +178,11 @@ def test_html_outputs_lose_empty_headers_and_low_contrast_colours() -> None:
 def test_slides_put_long_prose_in_the_notes_and_code_and_figures_on_slides_of_their_own() -> None:
     long = " ".join(f"Sentence number {i} says something about gates." for i in range(30))
     plot = code("plt.plot([1, 2])\nplt.show()")
-    plot.outputs = [nbformat.v4.new_output("display_data", data={"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"})]
+    plot.outputs = [
+        nbformat.v4.new_output(
+            "display_data", data={"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"}
+        )
+    ]
     _with_alt(plot, "A rising line; look at its slope.")
     nb = _notebook(md("# 01 · Title\n\nbadges"), md(f"## Part\n\n{long}\n\nA second paragraph."),
                    code("\n".join(f"x{i} = {i}" for i in range(12))), plot)  # fmt: skip
@@ -162,11 +191,17 @@ def test_slides_put_long_prose_in_the_notes_and_code_and_figures_on_slides_of_th
     kinds = [(c.cell_type, c.metadata["slideshow"]["slide_type"]) for c in deck.cells]
     assert kinds == [("markdown", "slide"), ("markdown", "slide"), ("markdown", "notes"), ("code", "subslide"),
                      ("code", "subslide"), ("code", "subslide")], kinds  # fmt: skip
-    assert site._words(deck.cells[1].source) <= site.SLIDE_WORDS + 3 and "second paragraph" in deck.cells[2].source
+    assert (
+        site._words(deck.cells[1].source) <= site.SLIDE_WORDS + 3
+        and "second paragraph" in deck.cells[2].source
+    )
     assert deck.cells[4].outputs == [] and deck.cells[5].metadata["transient"]["remove_source"]
     assert deck.metadata["title"] == "01 · The title"
     html = _deck_html(deck)
-    assert 'alt="A rising line; look at its slope."' in html and "<title>01 · The title slides</title>" in html
+    assert (
+        'alt="A rising line; look at its slope."' in html
+        and "<title>01 · The title slides</title>" in html
+    )
     assert '<aside class="notes">' in html
 
 
@@ -186,10 +221,18 @@ def _deck_html(nb: nbformat.NotebookNode) -> str:
 
 def test_fontawesome_keeps_only_the_icons_used_and_its_code() -> None:
     code = 'x();var b={bars:[448,512,[],"f0c9","M0 96z"],"square-github":[448,512,["github-square"],"f092","M1z"],'
-    script = code + '0:[320,512,[],"30",["M0","M1"]]};y();var b={"cut":[1,2,[9,"scissors"],"f0c4","M2z"]};z()\n'
-    slim = site.slim_fontawesome(script + "//# sourceMappingURL=fontawesome.js.map", {"bars", "github-square", "sun"})
-    assert slim == 'x();var b={bars:[448,512,[],"f0c9","M0 96z"],"square-github":[448,512,["github-square"],"f092",' \
+    script = (
+        code
+        + '0:[320,512,[],"30",["M0","M1"]]};y();var b={"cut":[1,2,[9,"scissors"],"f0c4","M2z"]};z()\n'
+    )
+    slim = site.slim_fontawesome(
+        script + "//# sourceMappingURL=fontawesome.js.map", {"bars", "github-square", "sun"}
+    )
+    assert (
+        slim
+        == 'x();var b={bars:[448,512,[],"f0c9","M0 96z"],"square-github":[448,512,["github-square"],"f092",'
         '"M1z"]};y();var b={};z()\n'
+    )
     assert '"cut"' in site.slim_fontawesome(script, {"scissors"})  # an alias keeps its icon
     with pytest.raises(ValueError):
         site.slim_fontawesome("var b={bars:[1,2,[],oops]}", {"bars"})
@@ -200,7 +243,10 @@ def test_deck_images_and_large_styles_become_shared_files(tmp_path: Path) -> Non
     import hashlib
 
     page_png, deck_png = b"\x89PNG page", b"\x89PNG deck only"
-    html = "".join(f'<img alt="a" src="data:image/png;base64,{base64.b64encode(b).decode()}">' for b in (page_png, deck_png))
+    html = "".join(
+        f'<img alt="a" src="data:image/png;base64,{base64.b64encode(b).decode()}">'
+        for b in (page_png, deck_png)
+    )
     big = "p { color: #111 }\n" * (site.SHARED_STYLE_CHARS // 10)
     html += f'<style type="text/css">{big}</style><style type="text/css">.small {{ }}</style>'
     out = site.deck_files(html, tmp_path, {hashlib.sha256(page_png).hexdigest(): "abc.png"})
@@ -219,7 +265,11 @@ def test_figures_are_compressed_to_a_palette_and_keep_their_digests(tmp_path: Pa
     from PIL import Image
 
     pixels = np.full((60, 80, 4), 255, dtype=np.uint8)
-    pixels[20:40, :, :3] = (0, 114, 178)  # a band of Okabe-Ito blue, and a gradient as in a colour map
+    pixels[20:40, :, :3] = (
+        0,
+        114,
+        178,
+    )  # a band of Okabe-Ito blue, and a gradient as in a colour map
     pixels[45:, :, 0] = np.linspace(0, 255, 80, dtype=np.uint8)
     Image.fromarray(pixels, "RGBA").save(tmp_path / "f.png")
     original = (tmp_path / "f.png").read_bytes()
@@ -228,18 +278,27 @@ def test_figures_are_compressed_to_a_palette_and_keep_their_digests(tmp_path: Pa
     with Image.open(tmp_path / "f.png") as image:
         assert np.abs(np.asarray(image.convert("RGBA"), dtype=int) - pixels).max() <= 8
     (tmp_path / "_images").mkdir()
-    (tmp_path / "_images" / site.IMAGE_DIGESTS).write_text((tmp_path / site.IMAGE_DIGESTS).read_text())
+    (tmp_path / "_images" / site.IMAGE_DIGESTS).write_text(
+        (tmp_path / site.IMAGE_DIGESTS).read_text()
+    )
     assert site.page_image_digests(tmp_path) == {hashlib.sha256(original).hexdigest(): "f.png"}
 
 
 def test_the_built_site_is_light(built: Path) -> None:  # noqa: F811
-    assert (built / site.FONTAWESOME).stat().st_size < 200_000, "Font Awesome was not cut to the icons used"
+    assert (built / site.FONTAWESOME).stat().st_size < 200_000, (
+        "Font Awesome was not cut to the icons used"
+    )
     for deck in (built / "slides").glob("*.slides.html"):
         html = deck.read_text(encoding="utf-8")
         assert "data:image/png" not in html, f"{deck.name} embeds an image"
-        for src in re.findall(r'<img[^>]+src="([^"]+)"|<link rel="stylesheet" href="([^"]+)"', html):
+        for src in re.findall(
+            r'<img[^>]+src="([^"]+)"|<link rel="stylesheet" href="([^"]+)"', html
+        ):
             src = src[0] or src[1]
-            assert (deck.parent / src.split("?")[0]).is_file() or src.startswith("http"), (deck.name, src)
+            assert (deck.parent / src.split("?")[0]).is_file() or src.startswith("http"), (
+                deck.name,
+                src,
+            )
         assert deck.stat().st_size < 500_000, f"{deck.name}: {deck.stat().st_size} bytes"
 
 
@@ -260,7 +319,9 @@ def audited(built: Path, tmp_path_factory) -> dict:  # noqa: F811
 
 
 def test_axe_finds_no_serious_or_critical_violation_and_no_empty_header(audited: dict) -> None:
-    assert audited["blocked"] == [], f"the site asked for remote resources: {sorted(set(audited['blocked']))[:5]}"
+    assert audited["blocked"] == [], (
+        f"the site asked for remote resources: {sorted(set(audited['blocked']))[:5]}"
+    )
     bad = {rule: v for rule, v in audited["axe"].items() if v["impact"] in ("serious", "critical")}
     assert bad == {}, json.dumps(bad, indent=1)
     assert "empty-table-header" not in audited["axe"] and audited["empty_th"] == 0
@@ -278,7 +339,11 @@ def test_slides_fit_a_room(audited: dict) -> None:
     slides = audited["slides"]
     cut = [(s["deck"], s["number"]) for s in slides if s["code_cut"] or s["tables_cut"]]
     assert cut == [], f"slides with code or a table cut at the right edge: {cut[:10]}"
-    small = [(s["deck"], s["number"], min(s["body_px"])) for s in slides if s["body_px"] and min(s["body_px"]) < 28]
+    small = [
+        (s["deck"], s["number"], min(s["body_px"]))
+        for s in slides
+        if s["body_px"] and min(s["body_px"]) < 28
+    ]
     assert small == [], f"body text under 28 px at 1280 x 720: {small[:10]}"
     tall = sum(s["tall"] for s in slides) / len(slides)
     assert tall <= 0.15, f"{tall:.0%} of the slides are taller than the screen"

@@ -15,7 +15,10 @@ from utils import bptt, cells
 def _shape(seed: int) -> tuple[int, int, int, int]:
     """A random (batch, time, features, units)."""
     rng = np.random.default_rng(100 + seed)
-    return tuple(int(v) for v in (rng.integers(1, 5), rng.integers(1, 10), rng.integers(1, 6), rng.integers(1, 7)))
+    return tuple(
+        int(v)
+        for v in (rng.integers(1, 5), rng.integers(1, 10), rng.integers(1, 6), rng.integers(1, 7))
+    )
 
 
 # six random shapes, then the edge cases: one of everything, one step with one unit, a longer sequence
@@ -30,7 +33,12 @@ def _layer(kind: str, units: int, features: int, dtype: str, seed: int):
     layer.build((None, None, features))
     rng = np.random.default_rng(seed)
     # recurrent weights small enough not to saturate every unit, random biases so that b matters
-    layer.set_weights([rng.normal(0, s, w.shape).astype(dtype) for w, s in zip(layer.get_weights(), (0.6, 0.4, 0.5))])
+    layer.set_weights(
+        [
+            rng.normal(0, s, w.shape).astype(dtype)
+            for w, s in zip(layer.get_weights(), (0.6, 0.4, 0.5))
+        ]
+    )
     return layer
 
 
@@ -82,7 +90,9 @@ def test_lstm_backward_matches_gradient_tape(seed, dtype, tol):
     layer = _layer("lstm", shape[3], shape[2], dtype, seed)
     x, init, upstream = _data(shape, dtype, seed, states=2)
     expected = _tape_gradients(layer, x, init, upstream)
-    *_, cache = cells.lstm_forward(x, *layer.get_weights(), h0=init[0], c0=init[1], return_cache=True)
+    *_, cache = cells.lstm_forward(
+        x, *layer.get_weights(), h0=init[0], c0=init[1], return_cache=True
+    )
     grads = bptt.lstm_backward(upstream[0], cache, dc_last=upstream[1])
     assert [g.shape for g in grads] == [e.shape for e in expected]
     for name, mine, theirs in zip(bptt.LSTMGrads._fields, grads, expected):
@@ -103,13 +113,18 @@ def test_loss_on_the_last_state_only_and_default_initial_state():
     dh_seq = np.zeros((2, 12, 5))
     dh_seq[:, -1] = v
     grads = bptt.rnn_backward(dh_seq, cache)
-    for mine, theirs in zip([grads.dx, grads.dkernel, grads.drecurrent_kernel, grads.dbias], expected):
+    for mine, theirs in zip(
+        [grads.dx, grads.dkernel, grads.drecurrent_kernel, grads.dbias], expected
+    ):
         np.testing.assert_allclose(mine, theirs, atol=1e-10)
 
 
 def test_backward_equals_the_loop_of_step_backwards():
     rng = np.random.default_rng(2)
-    x, w = rng.normal(size=(3, 4, 2)), [rng.normal(size=(2, 8)), rng.normal(0, 0.4, (2, 8)), rng.normal(size=8)]
+    x, w = (
+        rng.normal(size=(3, 4, 2)),
+        [rng.normal(size=(2, 8)), rng.normal(0, 0.4, (2, 8)), rng.normal(size=8)],
+    )
     h0, c0 = rng.normal(size=(3, 2)), rng.normal(size=(3, 2))
     dh_seq = rng.normal(size=(3, 4, 2))
     *_, cache = cells.lstm_forward(x, *w, h0=h0, c0=c0, return_cache=True)
@@ -131,6 +146,7 @@ def test_backward_equals_the_loop_of_step_backwards():
 
 
 # --- centred finite differences ------------------------------------------------------------------------------
+
 
 def _numerical(f, arr: np.ndarray, eps: float = 1e-6) -> np.ndarray:
     """Centred differences (f(a + ε) − f(a − ε)) / 2ε of a scalar function, entry by entry (``arr`` is restored)."""
@@ -164,12 +180,23 @@ def test_rnn_backward_matches_finite_differences(seed):
     upstream = rng.normal(size=(batch, time, units))
 
     def loss():
-        h_seq, _ = cells.rnn_forward(arrays["x"], arrays["kernel"], arrays["recurrent_kernel"], arrays["bias"],
-                                     h0=arrays["h0"])
+        h_seq, _ = cells.rnn_forward(
+            arrays["x"],
+            arrays["kernel"],
+            arrays["recurrent_kernel"],
+            arrays["bias"],
+            h0=arrays["h0"],
+        )
         return float(np.sum(h_seq * upstream))
 
-    *_, cache = cells.rnn_forward(arrays["x"], arrays["kernel"], arrays["recurrent_kernel"], arrays["bias"],
-                                  h0=arrays["h0"], return_cache=True)
+    *_, cache = cells.rnn_forward(
+        arrays["x"],
+        arrays["kernel"],
+        arrays["recurrent_kernel"],
+        arrays["bias"],
+        h0=arrays["h0"],
+        return_cache=True,
+    )
     grads = bptt.rnn_backward(upstream, cache)._asdict()
     for name, arr in arrays.items():
         assert _relative_error(grads["d" + name], _numerical(loss, arr)) < 1e-7, name
@@ -190,8 +217,15 @@ def test_lstm_backward_matches_finite_differences(seed):
     upstream, upstream_c = rng.normal(size=(batch, time, units)), rng.normal(size=(batch, units))
 
     def run(return_cache=False):
-        return cells.lstm_forward(arrays["x"], arrays["kernel"], arrays["recurrent_kernel"], arrays["bias"],
-                                  h0=arrays["h0"], c0=arrays["c0"], return_cache=return_cache)
+        return cells.lstm_forward(
+            arrays["x"],
+            arrays["kernel"],
+            arrays["recurrent_kernel"],
+            arrays["bias"],
+            h0=arrays["h0"],
+            c0=arrays["c0"],
+            return_cache=return_cache,
+        )
 
     def loss():
         h_seq, _, c_last = run()
@@ -208,7 +242,9 @@ def test_finite_differences_catch_a_transposed_recurrent_kernel():
     x, w, u = rng.normal(size=(2, 6, 3)), rng.normal(size=(3, 4)), rng.normal(0, 0.5, (4, 4))
     upstream = rng.normal(size=(2, 6, 4))
     *_, cache = cells.rnn_forward(x, w, u, None, return_cache=True)
-    broken = cache._replace(recurrent_kernel=u.T)  # the same states; the loop now multiplies by (Uᵀ)ᵀ = U
+    broken = cache._replace(
+        recurrent_kernel=u.T
+    )  # the same states; the loop now multiplies by (Uᵀ)ᵀ = U
     good = bptt.rnn_backward(upstream, cache).drecurrent_kernel
     bad = bptt.rnn_backward(upstream, broken).drecurrent_kernel
     numerical = _numerical(lambda: float(np.sum(cells.rnn_forward(x, w, u, None)[0] * upstream)), u)
@@ -231,23 +267,66 @@ LSTM_STEP = cells.lstm_step(X[:, 0], H, H, *LSTM_W)
 @pytest.mark.parametrize(
     "call,pattern",
     [
-        (lambda: bptt.rnn_backward(np.zeros((2, 3, 4)), RNN_CACHE), r"dh_seq has shape \(2, 3, 4\), expected \(2, 3, 5\)"),
+        (
+            lambda: bptt.rnn_backward(np.zeros((2, 3, 4)), RNN_CACHE),
+            r"dh_seq has shape \(2, 3, 4\), expected \(2, 3, 5\)",
+        ),
         (lambda: bptt.rnn_backward(np.zeros((2, 5)), RNN_CACHE), r"dh_seq has shape \(2, 5\)"),
         (lambda: bptt.rnn_backward(np.zeros((2, 3, 5)), LSTM_CACHE), r"cache must be the RNNCache"),
         (lambda: bptt.rnn_backward(np.zeros((2, 3, 5)), (X, H)), r"cache must be the RNNCache"),
-        (lambda: bptt.lstm_backward(np.zeros((2, 3, 5)), RNN_CACHE), r"cache must be the LSTMCache"),
-        (lambda: bptt.lstm_backward(np.zeros((3, 3, 5)), LSTM_CACHE), r"dh_seq has shape \(3, 3, 5\)"),
-        (lambda: bptt.lstm_backward(np.zeros((2, 3, 5)), LSTM_CACHE, dc_last=np.zeros(5)), r"dc_last has shape"),
-        (lambda: bptt.rnn_step_backward(np.zeros((2, 4)), X[:, 0], H, H, *RNN_W[:2]), r"dh has shape \(2, 4\)"),
-        (lambda: bptt.rnn_step_backward(H, X[:, 0], H, np.zeros(5), *RNN_W[:2]), r"h has shape \(5,\)"),
-        (lambda: bptt.rnn_step_backward(H, X[:, 0], np.zeros((2, 4)), H, *RNN_W[:2]), r"h_prev has shape"),
-        (lambda: bptt.rnn_step_backward(H, X[:, 0], H, H, RNN_W[0].T, RNN_W[1]), r"kernel has shape \(5, 4\)"),
-        (lambda: bptt.rnn_step_backward(H, X[:, 0], H, H, RNN_W[0], np.zeros((5, 4))), r"recurrent_kernel"),
+        (
+            lambda: bptt.lstm_backward(np.zeros((2, 3, 5)), RNN_CACHE),
+            r"cache must be the LSTMCache",
+        ),
+        (
+            lambda: bptt.lstm_backward(np.zeros((3, 3, 5)), LSTM_CACHE),
+            r"dh_seq has shape \(3, 3, 5\)",
+        ),
+        (
+            lambda: bptt.lstm_backward(np.zeros((2, 3, 5)), LSTM_CACHE, dc_last=np.zeros(5)),
+            r"dc_last has shape",
+        ),
+        (
+            lambda: bptt.rnn_step_backward(np.zeros((2, 4)), X[:, 0], H, H, *RNN_W[:2]),
+            r"dh has shape \(2, 4\)",
+        ),
+        (
+            lambda: bptt.rnn_step_backward(H, X[:, 0], H, np.zeros(5), *RNN_W[:2]),
+            r"h has shape \(5,\)",
+        ),
+        (
+            lambda: bptt.rnn_step_backward(H, X[:, 0], np.zeros((2, 4)), H, *RNN_W[:2]),
+            r"h_prev has shape",
+        ),
+        (
+            lambda: bptt.rnn_step_backward(H, X[:, 0], H, H, RNN_W[0].T, RNN_W[1]),
+            r"kernel has shape \(5, 4\)",
+        ),
+        (
+            lambda: bptt.rnn_step_backward(H, X[:, 0], H, H, RNN_W[0], np.zeros((5, 4))),
+            r"recurrent_kernel",
+        ),
         (lambda: bptt.rnn_step_backward(H, X[0], H, H, *RNN_W[:2]), r"x_t has shape \(3, 4\)"),
-        (lambda: bptt.lstm_step_backward(H, np.zeros((2, 4)), X[:, 0], H, H, LSTM_STEP, *LSTM_W[:2]), r"dc has shape"),
-        (lambda: bptt.lstm_step_backward(H, H, X[:, 0], H, np.zeros((1, 5)), LSTM_STEP, *LSTM_W[:2]), r"c_prev has"),
-        (lambda: bptt.lstm_step_backward(H, H, X[:, 0], H, H, (H,) * 6, *LSTM_W[:2]), r"step must be the LSTMStep"),
-        (lambda: bptt.lstm_step_backward(H, H, X[:, 0], H, H, LSTM_STEP, *RNN_W[:2]), r"recurrent_kernel has shape"),
+        (
+            lambda: bptt.lstm_step_backward(
+                H, np.zeros((2, 4)), X[:, 0], H, H, LSTM_STEP, *LSTM_W[:2]
+            ),
+            r"dc has shape",
+        ),
+        (
+            lambda: bptt.lstm_step_backward(
+                H, H, X[:, 0], H, np.zeros((1, 5)), LSTM_STEP, *LSTM_W[:2]
+            ),
+            r"c_prev has",
+        ),
+        (
+            lambda: bptt.lstm_step_backward(H, H, X[:, 0], H, H, (H,) * 6, *LSTM_W[:2]),
+            r"step must be the LSTMStep",
+        ),
+        (
+            lambda: bptt.lstm_step_backward(H, H, X[:, 0], H, H, LSTM_STEP, *RNN_W[:2]),
+            r"recurrent_kernel has shape",
+        ),
         (lambda: bptt.rnn_backward("gradients", RNN_CACHE), r"dh_seq must be a numeric array"),
     ],
 )

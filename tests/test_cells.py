@@ -40,7 +40,9 @@ def _random_layer(layer, features: int, seed: int):
 
 
 def _inputs(batch, time, features, seed):
-    return np.random.default_rng(seed + 1).normal(0.0, 1.0, (batch, time, features)).astype("float32")
+    return (
+        np.random.default_rng(seed + 1).normal(0.0, 1.0, (batch, time, features)).astype("float32")
+    )
 
 
 @pytest.mark.parametrize("shape", SHAPES, ids=str)
@@ -62,7 +64,9 @@ def test_rnn_matches_keras(shape):
 @pytest.mark.parametrize("shape", SHAPES, ids=str)
 def test_lstm_matches_keras(shape):
     batch, time, features, units = shape
-    layer = _random_layer(keras.layers.LSTM(units, return_sequences=True, return_state=True), features, 2)
+    layer = _random_layer(
+        keras.layers.LSTM(units, return_sequences=True, return_state=True), features, 2
+    )
     x = _inputs(batch, time, features, 2)
     rng = np.random.default_rng(8)
     h0, c0 = (rng.normal(0, 1, (batch, units)).astype("float32") for _ in range(2))
@@ -79,7 +83,9 @@ def test_lstm_matches_keras(shape):
 @pytest.mark.parametrize("shape", SHAPES, ids=str)
 def test_gru_matches_keras(shape, reset_after):
     batch, time, features, units = shape
-    layer = keras.layers.GRU(units, return_sequences=True, return_state=True, reset_after=reset_after)
+    layer = keras.layers.GRU(
+        units, return_sequences=True, return_state=True, reset_after=reset_after
+    )
     layer = _random_layer(layer, features, 3)
     weights = layer.get_weights()
     assert weights[2].shape == ((2, 3 * units) if reset_after else (3 * units,))
@@ -111,7 +117,9 @@ def test_steps_return_gates_and_agree_with_forward():
     h_seq, h_last, c_last = cells.lstm_forward(x, *w)
     np.testing.assert_allclose(trace["h"], h_seq, atol=1e-6)
     for gate in ("i", "f", "o"):
-        assert trace[gate].shape == (2, 5, 4) and (trace[gate] > 0).all() and (trace[gate] < 1).all()
+        assert (
+            trace[gate].shape == (2, 5, 4) and (trace[gate] > 0).all() and (trace[gate] < 1).all()
+        )
     step = cells.lstm_step(x[:, 0], np.zeros((2, 4)), np.zeros((2, 4)), *w)
     np.testing.assert_allclose(step.c, step.i * step.g)  # c_0 = 0, so only the written part remains
     np.testing.assert_allclose(step.h, trace["h"][:, 0])
@@ -172,7 +180,10 @@ GRU_W = [np.zeros((4, 15)), np.zeros((5, 15)), np.zeros((2, 15))]
             lambda: cells.lstm_forward(X, *LSTM_W, c0=np.zeros((2, 4))),
             r"c0 has shape \(2, 4\), expected \(2, 5\)",
         ),
-        (lambda: cells.lstm_forward(X, *LSTM_W, h0=np.zeros(5)), r"h0 has shape \(5,\), expected \(2, 5\)"),
+        (
+            lambda: cells.lstm_forward(X, *LSTM_W, h0=np.zeros(5)),
+            r"h0 has shape \(5,\), expected \(2, 5\)",
+        ),
         (
             lambda: cells.lstm_forward(X[0], *LSTM_W),
             r"x has shape \(3, 4\), expected \(batch, time, features\)",
@@ -194,7 +205,10 @@ GRU_W = [np.zeros((4, 15)), np.zeros((5, 15)), np.zeros((2, 15))]
             lambda: cells.rnn_forward(X, np.zeros((4, 5)), np.zeros((5, 5)), np.zeros(4)),
             r"bias has shape \(4,\)",
         ),
-        (lambda: cells.rnn_step(X[:, 0], np.zeros((3, 5)), np.zeros((4, 5)), np.eye(5), None), r"h_prev"),
+        (
+            lambda: cells.rnn_step(X[:, 0], np.zeros((3, 5)), np.zeros((4, 5)), np.eye(5), None),
+            r"h_prev",
+        ),
         (lambda: cells.lstm_forward(X, "weights", *LSTM_W[1:]), r"kernel must be a numeric array"),
     ],
 )
@@ -218,7 +232,10 @@ CUDNN_CASES = [
     ({"dropout": 0.2}, []),
     ({"recurrent_dropout": 0.2}, ["recurrent_dropout=0.2"]),
     ({"activation": "relu"}, ["activation=relu (needs tanh)"]),
-    ({"recurrent_activation": "hard_sigmoid"}, ["recurrent_activation=hard_sigmoid (needs sigmoid)"]),
+    (
+        {"recurrent_activation": "hard_sigmoid"},
+        ["recurrent_activation=hard_sigmoid (needs sigmoid)"],
+    ),
     ({"unroll": True}, ["unroll=True"]),
     ({"use_bias": False}, ["use_bias=False"]),
     ({"use_cudnn": False}, ["use_cudnn=False"]),
@@ -228,7 +245,9 @@ CUDNN_CASES = [
 
 @pytest.mark.parametrize("kind", ["LSTM", "GRU"])
 @pytest.mark.parametrize(("kwargs", "expected"), CUDNN_CASES)
-def test_cudnn_blockers_name_every_setting_that_rules_cudnn_out(kind: str, kwargs: dict, expected: list) -> None:
+def test_cudnn_blockers_name_every_setting_that_rules_cudnn_out(
+    kind: str, kwargs: dict, expected: list
+) -> None:
     layer = getattr(keras.layers, kind)(4, **kwargs)
     assert cells.cudnn_blockers(layer) == expected
     assert cells.cudnn_eligible(layer) is (not expected)
@@ -244,17 +263,29 @@ def test_cudnn_rules_apply_the_gru_reset_after_rule() -> None:
 @pytest.mark.parametrize("kind", ["LSTM", "GRU"])
 @pytest.mark.parametrize("reset_after", [True, False])
 @pytest.mark.parametrize("kwargs", [case[0] for case in CUDNN_CASES])
-def test_cudnn_rules_agree_with_the_installed_keras(kind: str, reset_after: bool, kwargs: dict) -> None:
+def test_cudnn_rules_agree_with_the_installed_keras(
+    kind: str, reset_after: bool, kwargs: dict
+) -> None:
     """Our public-API rules give the same answer as Keras's own (private) checks plus its inner_loop conditions."""
     tf_rnn = pytest.importorskip("keras.src.backend.tensorflow.rnn")
     if kind == "LSTM":
         layer = keras.layers.LSTM(4, **kwargs)
         args_ok = tf_rnn._do_lstm_arguments_support_cudnn(
-            layer.cell.activation, layer.cell.recurrent_activation, layer.unroll, layer.cell.use_bias)
+            layer.cell.activation,
+            layer.cell.recurrent_activation,
+            layer.unroll,
+            layer.cell.use_bias,
+        )
     else:
         layer = keras.layers.GRU(4, reset_after=reset_after, **kwargs)
         args_ok = tf_rnn._do_gru_arguments_support_cudnn(
-            layer.cell.activation, layer.cell.recurrent_activation, layer.unroll, layer.cell.use_bias,
-            layer.cell.reset_after)
-    keras_says = bool(args_ok) and not layer.cell.recurrent_dropout and layer.use_cudnn in ("auto", True)
+            layer.cell.activation,
+            layer.cell.recurrent_activation,
+            layer.unroll,
+            layer.cell.use_bias,
+            layer.cell.reset_after,
+        )
+    keras_says = (
+        bool(args_ok) and not layer.cell.recurrent_dropout and layer.use_cudnn in ("auto", True)
+    )
     assert cells.cudnn_eligible(layer) is keras_says

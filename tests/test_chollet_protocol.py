@@ -27,7 +27,9 @@ def jena_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def jena(jena_dir) -> pd.DataFrame:
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DatasetChecksumWarning)  # the synthetic file is not the recorded one
+        warnings.simplefilter(
+            "ignore", DatasetChecksumWarning
+        )  # the synthetic file is not the recorded one
         return load_weather("jena", data_dir=jena_dir)
 
 
@@ -38,8 +40,16 @@ def test_protocol_matches_chollets_listing(jena):
     p = chollet_protocol(jena, fraction=fraction)
     raw = jena.iloc[: int(len(jena) * fraction)]
     n = len(raw)
-    assert (p["n_train"], p["n_val"], p["n_test"]) == (int(0.5 * n), int(0.25 * n), n - int(0.5 * n) - int(0.25 * n))
-    assert p["columns"] == list(jena.columns) and len(p["columns"]) == 14 and p["columns"][1] == "T (degC)"
+    assert (p["n_train"], p["n_val"], p["n_test"]) == (
+        int(0.5 * n),
+        int(0.25 * n),
+        n - int(0.5 * n) - int(0.25 * n),
+    )
+    assert (
+        p["columns"] == list(jena.columns)
+        and len(p["columns"]) == 14
+        and p["columns"][1] == "T (degC)"
+    )
     values = raw.to_numpy("float64")
     np.testing.assert_allclose(p["mean"], values[: p["n_train"]].mean(axis=0))
     np.testing.assert_allclose(p["std"], values[: p["n_train"]].std(axis=0))
@@ -64,8 +74,13 @@ def test_protocol_matches_chollets_listing(jena):
     assert (lag >= np.timedelta64(24, "h")).all() and (lag == np.timedelta64(24, "h")).mean() > 0.5
     assert (times[starts + span] - times[starts] >= pd.Timedelta(hours=119)).all()
     # his "common-sense" baseline: samples[:, -1, 1] * std[1] + mean[1], averaged over the validation windows
-    errors = [np.abs(np.asarray(x)[:, -1, 1] * p["std"][1] + p["mean"][1] - np.asarray(y)) for x, y in keras_val]
-    assert p["persistence"]["val"] == pytest.approx(float(np.mean(np.concatenate(errors))), rel=1e-5)
+    errors = [
+        np.abs(np.asarray(x)[:, -1, 1] * p["std"][1] + p["mean"][1] - np.asarray(y))
+        for x, y in keras_val
+    ]
+    assert p["persistence"]["val"] == pytest.approx(
+        float(np.mean(np.concatenate(errors))), rel=1e-5
+    )
 
 
 def test_each_model_can_have_a_new_training_pipeline(jena):
@@ -102,14 +117,20 @@ def test_lab_runs_chollets_protocol_on_the_jena_format(jena_dir, tmp_path, monke
     parameters = {"DATASET": "jena", "DATA_FRACTION": 0.03, "CHOLLET_PROTOCOL": True, "CHOLLET_EPOCHS": 1,
                   "RESULTS_PATH": str(tmp_path / "results.csv"),
                   "MULTISTEP_RESULTS_PATH": str(tmp_path / "multistep.csv")}  # fmt: skip
-    nb, _, _ = execute(ROOT / "notebooks" / "06b_weather_extensions.ipynb", parameters, mode="ci", out_dir=tmp_path)
+    nb, _, _ = execute(
+        ROOT / "notebooks" / "06b_weather_extensions.ipynb", parameters, mode="ci", out_dir=tmp_path
+    )
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert not [o for o in outputs if o.output_type == "error"]
     printed = "\n".join(_printed(nb))
     assert "persistence: validation" in printed and "against Chollet 2.62" in printed
     assert "chollet_stacked_gru: 1 epochs" in printed and "lab_gru_change: " in printed
-    table = [o for o in outputs if o.output_type == "execute_result" or o.output_type == "display_data"]
+    table = [
+        o for o in outputs if o.output_type == "execute_result" or o.output_type == "display_data"
+    ]
     assert any("chollet_stacked_gru" in o.get("data", {}).get("text/plain", "") for o in table)
     multistep = pd.read_csv(tmp_path / "multistep.csv")
     assert list(multistep.columns) == ["model", "lead_hours", "val_mae", "test_mae"]
-    assert {"persistence", "repeat_last_day"} <= set(multistep["model"]) and multistep["lead_hours"].max() == 24
+    assert {"persistence", "repeat_last_day"} <= set(multistep["model"]) and multistep[
+        "lead_hours"
+    ].max() == 24

@@ -60,7 +60,7 @@ def _pair():
 def test_eager_left_padding_falls_back_silently(cudnn_branch) -> None:
     layer, generic = _pair()
     out = layer(X, mask=LEFT)
-    (eager, error), = cudnn_branch
+    ((eager, error),) = cudnn_branch
     assert eager and isinstance(error, tf.errors.InvalidArgumentError)
     assert "right-padded" in str(error) and "use_cudnn=False" in str(error)
     np.testing.assert_allclose(out, generic(X, mask=LEFT), atol=1e-6)  # the generic loop's answer
@@ -75,5 +75,7 @@ def test_graph_mode_traces_the_cudnn_path_without_fallback(cudnn_branch) -> None
     layer, _ = _pair()
     with pytest.raises(tf.errors.InvalidArgumentError):
         tf.function(lambda x, m: layer(x, mask=m))(X, LEFT)
-    (eager, error), = cudnn_branch
-    assert not eager and error is None  # traced fine: the failure can only come at run time, as an error
+    ((eager, error),) = cudnn_branch
+    assert (
+        not eager and error is None
+    )  # traced fine: the failure can only come at run time, as an error

@@ -32,7 +32,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
 BEIJING_ZIP = SHARED_DATA / "PRSA_data_2010.1.1-2014.12.31.csv.zip"
 needs_beijing = pytest.mark.skipif(
-    not BEIJING_ZIP.is_file(), reason=f"the verified Beijing copy is not at {BEIJING_ZIP} (see data/README.md)"
+    not BEIJING_ZIP.is_file(),
+    reason=f"the verified Beijing copy is not at {BEIJING_ZIP} (see data/README.md)",
 )
 
 JENA_HEADER = (
@@ -49,7 +50,9 @@ JENA_ROWS = [
 ]
 
 
-def jena_csv(rows: list[str] = JENA_ROWS, header: str = JENA_HEADER, newline: str = "\r\n") -> bytes:
+def jena_csv(
+    rows: list[str] = JENA_ROWS, header: str = JENA_HEADER, newline: str = "\r\n"
+) -> bytes:
     return (newline.join([header, *rows]) + newline).encode()
 
 
@@ -85,9 +88,16 @@ def jena_dir(tmp_path):
 # ------------------------------------------------------------------------------------------------ Jena
 def test_registry_keeps_the_real_jena_checks():
     spec = DATASETS["jena"]
-    assert (spec.size, spec.hash, spec.hash_algorithm) == (43_164_220, "959915f05bfafef18e471a97ae679535", "md5")
+    assert (spec.size, spec.hash, spec.hash_algorithm) == (
+        43_164_220,
+        "959915f05bfafef18e471a97ae679535",
+        "md5",
+    )
     assert spec.rows == 420_551 and spec.verified is False
-    assert spec.url == "https://storage.googleapis.com/tensorflow/tf-keras-datasets/jena_climate_2009_2016.csv.zip"
+    assert (
+        spec.url
+        == "https://storage.googleapis.com/tensorflow/tf-keras-datasets/jena_climate_2009_2016.csv.zip"
+    )
     assert tuple(c.strip('"') for c in JENA_HEADER.split(",")) == data.JENA_COLUMNS
 
 
@@ -107,7 +117,10 @@ def test_jena_small_file_parses_and_cleans(jena_dir):
     assert df["wv (m/s)"].tolist() == [1.03, 0.72, 0.0, 0.19, 0.0]
     assert df["max. wv (m/s)"].tolist() == [1.75, 1.50, 0.63, 0.0, 0.0]
     assert (df >= -1000).all().all()
-    assert df.attrs["cleaning"] == {"wv (m/s): -9999 set to 0": 2, "max. wv (m/s): -9999 set to 0": 2}
+    assert df.attrs["cleaning"] == {
+        "wv (m/s): -9999 set to 0": 2,
+        "max. wv (m/s): -9999 set to 0": 2,
+    }
     assert df.loc["2009-01-01 00:10", "T (degC)"].item() == -8.02
 
 
@@ -122,7 +135,9 @@ def test_jena_bare_csv_and_env_var(tmp_path, monkeypatch):
 
 def test_jena_wrong_hash_is_corrupt_and_mentions_unverified_record(jena_dir):
     with pytest.raises(DatasetCorrupt, match="third-party record"):
-        load_weather("jena", data_dir=jena_dir)  # the real (unverified) md5 does not match the small file
+        load_weather(
+            "jena", data_dir=jena_dir
+        )  # the real (unverified) md5 does not match the small file
 
 
 def test_modified_value_is_corrupt_when_the_record_is_verified(tmp_path):
@@ -139,23 +154,32 @@ def test_unverified_record_mismatch_warns_when_every_schema_check_passes(tmp_pat
     spec = spec_for(jena_csv(), first="2009-01-01 00:10:00", last="2009-01-13 00:50:00")
     rows = [JENA_ROWS[0].replace("996.52", "996.53"), *JENA_ROWS[1:]]
     write_zip(tmp_path / spec.filename, spec.member, jena_csv(rows))
-    with pytest.warns(data.DatasetChecksumWarning, match="third-party record.*passed every schema check"):
+    with pytest.warns(
+        data.DatasetChecksumWarning, match="third-party record.*passed every schema check"
+    ):
         df = load_weather(spec, data_dir=tmp_path)
     assert df.iloc[0]["p (mbar)"] == 996.53 and len(df) == len(JENA_ROWS)
 
 
 def test_unverified_record_mismatch_with_a_failed_schema_check_is_corrupt(tmp_path):
     spec = spec_for(jena_csv())
-    write_zip(tmp_path / spec.filename, spec.member, jena_csv(JENA_ROWS[:-1]))  # one row short: truncated
+    write_zip(
+        tmp_path / spec.filename, spec.member, jena_csv(JENA_ROWS[:-1])
+    )  # one row short: truncated
     with pytest.raises(DatasetCorrupt, match="also fails a schema check .*4 data rows, expected 5"):
         load_weather(spec, data_dir=tmp_path)
 
 
 def test_first_and_last_timestamps_are_checked(jena_dir):
     spec = spec_for(jena_csv(), last="2009-01-13 01:00:00")
-    with pytest.raises(DatasetSchemaError, match="last timestamp is 2009-01-13 00:50:00, expected 2009-01-13 01:00"):
+    with pytest.raises(
+        DatasetSchemaError, match="last timestamp is 2009-01-13 00:50:00, expected 2009-01-13 01:00"
+    ):
         load_weather(spec, data_dir=jena_dir)
-    assert DATASETS["jena"].first == "2009-01-01 00:10:00" and DATASETS["jena"].last == "2017-01-01 00:00:00"
+    assert (
+        DATASETS["jena"].first == "2009-01-01 00:10:00"
+        and DATASETS["jena"].last == "2017-01-01 00:00:00"
+    )
 
 
 def test_truncated_zip_is_corrupt(tmp_path):
@@ -244,14 +268,18 @@ def test_fresh_download_is_verified_then_cached(tmp_path, monkeypatch):
 
 
 def test_fresh_download_with_wrong_hash_is_corrupt(tmp_path, monkeypatch):
-    source = write_zip(tmp_path / "upstream.zip", "jena_climate_2009_2016.csv", jena_csv(JENA_ROWS[:4]))
+    source = write_zip(
+        tmp_path / "upstream.zip", "jena_climate_2009_2016.csv", jena_csv(JENA_ROWS[:4])
+    )
     monkeypatch.setattr(keras.utils, "get_file", fake_download(source, []))
     with pytest.raises(DatasetCorrupt):
         load_weather(spec_for(jena_csv()), data_dir=tmp_path / "cache")
 
 
 def test_errors_share_a_base_and_unknown_name_is_a_value_error():
-    assert all(issubclass(e, DataError) for e in (DatasetNotAvailable, DatasetCorrupt, DatasetSchemaError))
+    assert all(
+        issubclass(e, DataError) for e in (DatasetNotAvailable, DatasetCorrupt, DatasetSchemaError)
+    )
     with pytest.raises(ValueError, match="name must be one of"):
         load_weather("paris")
 
@@ -275,7 +303,9 @@ def beijing():
 def test_beijing_real_copy(beijing):
     df = beijing
     assert df.shape == (43_824, 12)
-    assert df.index[0] == pd.Timestamp("2010-01-01 00:00") and df.index[-1] == pd.Timestamp("2014-12-31 23:00")
+    assert df.index[0] == pd.Timestamp("2010-01-01 00:00") and df.index[-1] == pd.Timestamp(
+        "2014-12-31 23:00"
+    )
     assert (np.diff(df.index.to_numpy()) == np.timedelta64(1, "h")).all()
     assert not df.isna().any().any() and (df.dtypes == "float64").all()
     one_hot = df[["cbwd_NE", "cbwd_NW", "cbwd_SE", "cbwd_cv"]]
@@ -317,11 +347,15 @@ def test_beijing_cleaning_uses_no_later_row():
     base = data.parse_beijing(beijing_csv(pm), spec)
     assert not base.isna().any().any()
     for t in [0, 4, 5, 49, 55, 69, 70, 100, n - 2]:
-        later = [None if rng.random() < 0.5 else float(rng.integers(1, 500)) for _ in range(n - t - 1)]
+        later = [
+            None if rng.random() < 0.5 else float(rng.integers(1, 500)) for _ in range(n - t - 1)
+        ]
         changed_pm = pm[: t + 1] + later
         payload = beijing_csv(changed_pm)  # same seed: the other columns are unchanged
         changed = data.parse_beijing(payload, spec_for(payload, base="beijing"))
-        pd.testing.assert_frame_equal(changed.iloc[: t + 1], base.iloc[: t + 1], obj=f"cleaned rows <= {t}")
+        pd.testing.assert_frame_equal(
+            changed.iloc[: t + 1], base.iloc[: t + 1], obj=f"cleaned rows <= {t}"
+        )
         assert not changed.iloc[t + 1 :].equals(base.iloc[t + 1 :]) or later == pm[t + 1 :]
 
 
@@ -348,7 +382,11 @@ def test_beijing_line_endings_are_not_corruption(tmp_path, beijing, form):
     if form == "lf_csv":
         (tmp_path / "PRSA_data_2010.1.1-2014.12.31.csv").write_bytes(lf)
     else:  # the UCI download: a differently named zip, member in a folder, no final newline
-        write_zip(tmp_path / "beijing+pm2+5+data.zip", "data/PRSA_data_2010.1.1-2014.12.31.csv", lf.rstrip(b"\n"))
+        write_zip(
+            tmp_path / "beijing+pm2+5+data.zip",
+            "data/PRSA_data_2010.1.1-2014.12.31.csv",
+            lf.rstrip(b"\n"),
+        )
     pd.testing.assert_frame_equal(load_weather("beijing", data_dir=tmp_path), beijing)
 
 
@@ -363,14 +401,19 @@ def test_beijing_blank_instead_of_na_is_a_different_file(tmp_path):
 
 # ------------------------------------------------------------------------------- split and normalisation
 def test_chronological_split_and_normalize():
-    df = pd.DataFrame({"a": np.arange(100.0), "b": np.ones(100)}, index=pd.date_range("2020", periods=100, freq="h"))
+    df = pd.DataFrame(
+        {"a": np.arange(100.0), "b": np.ones(100)},
+        index=pd.date_range("2020", periods=100, freq="h"),
+    )
     train, val, test = chronological_split(df)
     assert (len(train), len(val), len(test)) == (50, 25, 25)
     assert train.index[-1] < val.index[0] and val.index[-1] < test.index[0]
     (train_n, val_n, test_n), mean, std = normalize(train, val, test)
     assert mean["a"] == 24.5 and std["b"] == 1.0  # constant column: scale 1, stays finite
     assert abs(train_n["a"].mean()) < 1e-12 and abs(train_n["a"].std() - 1) < 1e-12
-    assert val_n["a"].mean() > 1.5  # the later period is NOT re-centred: no leakage of its statistics
+    assert (
+        val_n["a"].mean() > 1.5
+    )  # the later period is NOT re-centred: no leakage of its statistics
     np.testing.assert_allclose(test_n * std + mean, test)
     with pytest.raises(ValueError, match="fractions"):
         chronological_split(df, (0.5, 0.5))
@@ -381,7 +424,8 @@ def test_chronological_split_and_normalize():
 # ------------------------------------------------------------------------------------- Tiny Shakespeare
 SHAKESPEARE_ZIP = SHARED_DATA / "shakespeare.txt.zip"
 needs_shakespeare = pytest.mark.skipif(
-    not SHAKESPEARE_ZIP.is_file(), reason=f"the verified Shakespeare copy is not at {SHAKESPEARE_ZIP}"
+    not SHAKESPEARE_ZIP.is_file(),
+    reason=f"the verified Shakespeare copy is not at {SHAKESPEARE_ZIP}",
 )
 
 
@@ -398,7 +442,9 @@ def test_shakespeare_real_copy_from_zip_and_bare_file(tmp_path):
     text = data.load_text("shakespeare", data_dir=SHARED_DATA)
     assert len(text) == 1_115_394 and len(set(text)) == 65 and text.count("\n") == 40_000
     assert text.startswith("First Citizen:\n") and text.endswith("Whiles thou art waking.\n")
-    (tmp_path / "shakespeare.txt").write_text(text)  # the bare file, as the TensorFlow URL serves it
+    (tmp_path / "shakespeare.txt").write_text(
+        text
+    )  # the bare file, as the TensorFlow URL serves it
     assert data.load_text("shakespeare", data_dir=tmp_path) == text
 
 
@@ -418,7 +464,9 @@ def test_shakespeare_modified_or_truncated_copy_is_corrupt(tmp_path):
 def test_shakespeare_download_is_verified_then_cached(tmp_path, monkeypatch):
     calls: list = []
     monkeypatch.setattr(keras.utils, "get_file", fake_download(SHAKESPEARE_ZIP, calls))
-    spec = dataclasses.replace(DATASETS["shakespeare"], filename="shakespeare.txt.zip")  # the fake serves the zip
+    spec = dataclasses.replace(
+        DATASETS["shakespeare"], filename="shakespeare.txt.zip"
+    )  # the fake serves the zip
     assert len(data.load_text(spec, data_dir=tmp_path / "cache")) == 1_115_394
     assert len(data.load_text(spec, data_dir=tmp_path / "cache")) == 1_115_394
     assert calls == [("shakespeare.txt.zip", DATASETS["shakespeare"].url)]
@@ -441,8 +489,12 @@ def _notebook_06_cleaning(raw: pd.DataFrame) -> pd.DataFrame:
 
     import nbformat
 
-    nb = nbformat.read(Path(__file__).resolve().parents[1] / "notebooks" / "06_weather_forecast_lab.ipynb", 4)
-    cell = next(c for c in nb.cells if c.cell_type == "code" and c.source.startswith("clean = raw.copy()"))
+    nb = nbformat.read(
+        Path(__file__).resolve().parents[1] / "notebooks" / "06_weather_forecast_lab.ipynb", 4
+    )
+    cell = next(
+        c for c in nb.cells if c.cell_type == "code" and c.source.startswith("clean = raw.copy()")
+    )
     namespace = {"raw": raw, "pd": pd, "np": np}
     with contextlib.redirect_stdout(io.StringIO()):
         exec(cell.source, namespace)
@@ -458,6 +510,12 @@ def test_clean_false_keeps_the_raw_values_and_notebook_06_cleans_them_as_the_loa
     pm = [None, 3.0, None, None, 7.0, None] + [float(i) for i in range(30)]
     payload = beijing_csv(pm)
     raw = data.parse_beijing(payload, spec_for(payload, base="beijing"), clean=False)
-    assert raw["pm2.5"].isna().sum() == 4 and "pm2.5_missing" not in raw and raw.attrs["cleaning"] == {}
+    assert (
+        raw["pm2.5"].isna().sum() == 4
+        and "pm2.5_missing" not in raw
+        and raw.attrs["cleaning"] == {}
+    )
     cleaned = data.parse_beijing(payload, spec_for(payload, base="beijing"))
-    pd.testing.assert_frame_equal(_notebook_06_cleaning(raw), cleaned, check_like=True)  # columns in any order
+    pd.testing.assert_frame_equal(
+        _notebook_06_cleaning(raw), cleaned, check_like=True
+    )  # columns in any order

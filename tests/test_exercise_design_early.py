@@ -204,28 +204,41 @@ LAZY = {
 # scores 0. The exercise text must name them.
 FORBIDDEN_ONLY = {
     "01_rnn_unrolling": {
-        "q4_memory": (0.0, "SimpleRNN", src("""
+        "q4_memory": (
+            0.0,
+            "SimpleRNN",
+            src("""
             def final_state(xs, w_x, w_h, bound):  # a Keras layer with a custom activation
                 layer = keras.layers.SimpleRNN(1, activation=lambda z: keras.ops.clip(z, -bound, bound),
                                                use_bias=False, dtype="float64")
                 layer.build((None, None, 1))
                 layer.set_weights([np.array([[w_x]]), np.array([[w_h]])])
                 return float(layer(np.asarray(xs, dtype="float64").reshape(1, -1, 1))[0, 0])
-        """)),
+        """),
+        ),
     },
     "02_vanishing_exploding_gradients": {
-        "q3_step_gradient_norms": (0.0, "loss_input_gradient_norms", "MASTER_TINY_RNN\n" + src("""
+        "q3_step_gradient_norms": (
+            0.0,
+            "loss_input_gradient_norms",
+            "MASTER_TINY_RNN\n"
+            + src("""
             from utils import gradients
 
             def step_gradient_norms(layer, x):
                 return gradients.loss_input_gradient_norms(layer, x, np.zeros((1, 1)),
                                                            lambda yt, yp: tf.reduce_sum(yp, -1))
-        """)),
-        "q4_adaptive_clip": (0.0, "tf.clip_by_norm", src("""
+        """),
+        ),
+        "q4_adaptive_clip": (
+            0.0,
+            "tf.clip_by_norm",
+            src("""
             def adaptive_clip(grads, weights, clip, eps=1e-3):
                 return [tf.clip_by_norm(tf.constant(g, tf.float64), clip * max(np.linalg.norm(w), eps)).numpy()
                         for g, w in zip(grads, weights)]
-        """)),
+        """),
+        ),
     },
 }
 
@@ -234,12 +247,22 @@ FORBIDDEN_ONLY = {
 def test_answers_calling_a_library_function_that_does_it_score_0(stem):
     qs = support.questions(support.master(stem))
     cells_ = support.master(stem).cells
-    start = next(i for i, c in enumerate(cells_) if c.cell_type == "markdown" and c.source.startswith("## Exercises"))
+    start = next(
+        i
+        for i, c in enumerate(cells_)
+        if c.cell_type == "markdown" and c.source.startswith("## Exercises")
+    )
     statements = "".join(c.source for c in cells_[start:] if c.cell_type == "markdown")
     for question, (expected, named, source) in FORBIDDEN_ONLY.get(stem, {}).items():
         assert named in statements, f"{stem} {question}: the exercise text does not forbid {named}"
-        results = support.run_cases(env(stem), [expand(stem, question, source)], qs[question]["cases"])
-        assert abs(support.score(results) - expected) < 1e-9, (question, support.score(results), results)
+        results = support.run_cases(
+            env(stem), [expand(stem, question, source)], qs[question]["cases"]
+        )
+        assert abs(support.score(results) - expected) < 1e-9, (
+            question,
+            support.score(results),
+            results,
+        )
 
 
 # --- plausible mistakes: each must fail a public case with an "expected ..." message ----------------------------
@@ -437,7 +460,9 @@ def test_lazy_answers_score_at_most_the_public_share(stem):
     worst = {}
     for question, sources in LAZY.get(stem, {}).items():
         for source in sources:
-            results = support.run_cases(env(stem), [expand(stem, question, source)], qs[question]["cases"])
+            results = support.run_cases(
+                env(stem), [expand(stem, question, source)], qs[question]["cases"]
+            )
             share = support.score(results)
             assert share <= LAZY_LIMIT + 1e-9, (question, share, source, results)
             worst[question] = max(worst.get(question, 0.0), share)
@@ -462,10 +487,16 @@ def test_formats_of_03_q3_are_normalised_and_scored_apart():
     stem, question = "03_lstm_gates", "q3_stuck_forget_gate"
     cases = support.questions(support.master(stem))[question]["cases"]
     body = MISTAKES[stem][question]["letters as sentences"].split("stuck_at_zero")[0]
-    upper = support.run_cases(env(stem), [body + "stuck_at_zero = '(B)'\nstuck_at_one = ' A '\n"], cases)
+    upper = support.run_cases(
+        env(stem), [body + "stuck_at_zero = '(B)'\nstuck_at_one = ' A '\n"], cases
+    )
     assert support.score(upper) == 1.0, upper
-    swapped = support.run_cases(env(stem), [body + "stuck_at_zero = 'a'\nstuck_at_one = 'b'\n"], cases)
-    assert 0.5 < support.score(swapped) < 1.0, swapped  # the letters cost their own case, not the function's
+    swapped = support.run_cases(
+        env(stem), [body + "stuck_at_zero = 'a'\nstuck_at_one = 'b'\n"], cases
+    )
+    assert 0.5 < support.score(swapped) < 1.0, (
+        swapped
+    )  # the letters cost their own case, not the function's
 
 
 def test_02b_q3_and_02_q1_hidden_cases_probe_the_strict_boundary():
@@ -478,7 +509,9 @@ def test_02b_q3_and_02_q1_hidden_cases_probe_the_strict_boundary():
     stem = "02b_backprop_through_time"
     cases = support.questions(support.master(stem))["q3_decay_per_step"]["cases"]
     results = support.run_cases(env(stem), [non_strict_02b], cases)
-    assert all(p for h, p, _ in results if not h) and not all(p for h, p, _ in results if h), results
+    assert all(p for h, p, _ in results if not h) and not all(p for h, p, _ in results if h), (
+        results
+    )
     non_strict_02 = (
         "def steps_to_vanish(w, threshold):\n    if abs(w) >= 1:\n        raise ValueError('never')\n"
         "    n = 1\n    while abs(w) ** n > threshold:\n        n += 1\n    return n\n"
@@ -486,13 +519,17 @@ def test_02b_q3_and_02_q1_hidden_cases_probe_the_strict_boundary():
     stem = "02_vanishing_exploding_gradients"
     cases = support.questions(support.master(stem))["q1_steps_to_vanish"]["cases"]
     results = support.run_cases(env(stem), [non_strict_02], cases)
-    assert all(p for h, p, _ in results if not h) and not all(p for h, p, _ in results if h), results
+    assert all(p for h, p, _ in results if not h) and not all(p for h, p, _ in results if h), (
+        results
+    )
 
 
 def _shell_run(shell, source: str):
     result = shell.run_cell(source, store_history=True)
     if result.error_before_exec or result.error_in_exec:
-        raise RuntimeError(f"cell failed: {result.error_before_exec or result.error_in_exec}\n{source[:300]}")
+        raise RuntimeError(
+            f"cell failed: {result.error_before_exec or result.error_in_exec}\n{source[:300]}"
+        )
     return result.result
 
 
@@ -508,9 +545,13 @@ def test_self_check_fails_lesson_names_and_works_in_a_renamed_copy(tmp_path, mon
     nb = nbformat.read(out / "student" / f"{stem}.ipynb", as_version=4)
     work = tmp_path / "work"
     shutil.copytree(out / "student" / "tests" / stem, work / "tests" / stem)
-    nbformat.write(nb, work / f"Copy of {stem}.ipynb")  # Colab's Drive copy: the original name is gone
+    nbformat.write(
+        nb, work / f"Copy of {stem}.ipynb"
+    )  # Colab's Drive copy: the original name is gone
     monkeypatch.chdir(work)
-    lesson = next(c.source for c in nb.cells if c.cell_type == "code" and "def rnn_cell_step" in c.source)
+    lesson = next(
+        c.source for c in nb.cells if c.cell_type == "code" and "def rnn_cell_step" in c.source
+    )
     init = next(c.source for c in nb.cells if student.INIT_TAG in c.metadata.get("tags", []))
     shell = InteractiveShell.instance()
     try:
@@ -591,7 +632,8 @@ def test_02b_lazy_answers_through_the_real_grader(tmp_path):
             },
         ),
         submission(
-            "lesson_functions", {"gradient_check": ("q2_gradient_check", lazy["q2_gradient_check"][1])}
+            "lesson_functions",
+            {"gradient_check": ("q2_gradient_check", lazy["q2_gradient_check"][1])},
         ),
     ]
     rows = grade(tmp_path, dist, stem, subs)
@@ -602,7 +644,9 @@ def test_02b_lazy_answers_through_the_real_grader(tmp_path):
             assert float(row[question]) <= LAZY_LIMIT * full + 1e-9, (name, question, row)
 
 
-def test_set_up_cell_explains_a_failed_download_and_a_missing_selfcheck(tmp_path, monkeypatch, capsys):
+def test_set_up_cell_explains_a_failed_download_and_a_missing_selfcheck(
+    tmp_path, monkeypatch, capsys
+):
     """The otter set-up cell: no local tests and no network gives one sentence; no utils.selfcheck says what it costs."""
     import sys
 
@@ -614,10 +658,16 @@ def test_set_up_cell_explains_a_failed_download_and_a_missing_selfcheck(tmp_path
     init = student.init_cell_source(stem, questions, "http://127.0.0.1:9/none", nb)
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("RNN_COURSE_TESTS_URL", raising=False)
-    with pytest.raises(RuntimeError, match=r"could not download the public tests from http://127\.0\.0\.1:9/none"):
+    with pytest.raises(
+        RuntimeError, match=r"could not download the public tests from http://127\.0\.0\.1:9/none"
+    ):
         exec(compile(init, "<init>", "exec"), {"ROOT": tmp_path})
-    for q in questions:  # now the tests are next to the notebook, and utils.selfcheck cannot be imported
-        (tmp_path / "tests" / stem / f"{q}.py").write_text("OK_FORMAT = False\ntest = {'name': '" + q + "'}\n")
+    for q in (
+        questions
+    ):  # now the tests are next to the notebook, and utils.selfcheck cannot be imported
+        (tmp_path / "tests" / stem / f"{q}.py").write_text(
+            "OK_FORMAT = False\ntest = {'name': '" + q + "'}\n"
+        )
     monkeypatch.setitem(sys.modules, "utils.selfcheck", None)
     exec(compile(init, "<init>", "exec"), {"ROOT": tmp_path})
     assert "may pass here and score 0 in grading" in capsys.readouterr().out

@@ -30,7 +30,14 @@ SLOW = {("06", "q5_build_my_model", "hidden")}
 def _parsed(nb_id: str) -> tuple[list[str], dict[str, dict]]:
     """(context cell sources, {question: {"answer": [...], "public": [...], "hidden": [...], "points": p}})."""
     nb = nbformat.read(ROOT / "notebooks" / f"{NOTEBOOKS[nb_id]}.ipynb", as_version=4)
-    context, questions, current, in_tests, exercises, imports_next = [], {}, None, False, False, False
+    context, questions, current, in_tests, exercises, imports_next = (
+        [],
+        {},
+        None,
+        False,
+        False,
+        False,
+    )
     for cell in nb.cells:
         first = cell.source.strip().split("\n", 1)[0].strip()
         tags = set(cell.metadata.get("tags", []))
@@ -41,7 +48,12 @@ def _parsed(nb_id: str) -> tuple[list[str], dict[str, dict]]:
         if cell.cell_type == "raw" and first == "# BEGIN QUESTION":
             config = yaml.safe_load(cell.source.strip().split("\n", 1)[1])
             current = config["name"]
-            questions[current] = {"answer": [], "public": [], "hidden": [], "points": config["points"]}
+            questions[current] = {
+                "answer": [],
+                "public": [],
+                "hidden": [],
+                "points": config["points"],
+            }
         elif cell.cell_type == "raw" and first == "# END QUESTION":
             current = None
         elif cell.cell_type == "raw" and first in ("# BEGIN TESTS", "# END TESTS"):
@@ -73,7 +85,12 @@ def _outcomes(nb_id: str, question: str, answer: str | None, kind: str) -> list[
     results = []
     for case in cases[kind]:
         namespace = dict(_base(nb_id))
-        exec(compile(answer if answer is not None else "\n".join(cases["answer"]), "<answer>", "exec"), namespace)
+        exec(
+            compile(
+                answer if answer is not None else "\n".join(cases["answer"]), "<answer>", "exec"
+            ),
+            namespace,
+        )
         try:
             exec(compile(case, f"<{question} {kind}>", "exec"), namespace)
         except Exception as error:  # noqa: BLE001 - any failure of a case is a failed case
@@ -91,168 +108,322 @@ def _question_points(nb_id: str) -> dict[str, float]:
 #: (notebook, question, what the student did, answer cell source): the lazy answers of issue 24, adapted to the
 #: signatures of today's questions, and the other routes to the course's implementation
 LAZY = [
-    ("04", "q1_gru_step", "cells.gru_step on the transposed PyTorch weights", """
+    (
+        "04",
+        "q1_gru_step",
+        "cells.gru_step on the transposed PyTorch weights",
+        """
 def torch_gru_step(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
     return cells.gru_step(x_t, h_prev, weight_ih.T, weight_hh.T, np.stack([bias_ih, bias_hh])).h
-"""),
-    ("04", "q2_gru_params", "cells.gru_param_count", """
+""",
+    ),
+    (
+        "04",
+        "q2_gru_params",
+        "cells.gru_param_count",
+        """
 def gru_params(units, features, reset_after=True, use_bias=True):
     return cells.gru_param_count(units, features, reset_after)
-"""),
-    ("04", "q2_gru_params", "a built Keras GRU's count_params()", """
+""",
+    ),
+    (
+        "04",
+        "q2_gru_params",
+        "a built Keras GRU's count_params()",
+        """
 def gru_params(units, features, reset_after=True, use_bias=True):
     layer = keras.layers.GRU(units, reset_after=reset_after, use_bias=use_bias)
     layer.build((None, None, features))
     return layer.count_params()
-"""),
-    ("04", "q3_update_gate", "the lesson's z_init ** (SEQ_LEN - 1)", """
+""",
+    ),
+    (
+        "04",
+        "q3_update_gate",
+        "the lesson's z_init ** (SEQ_LEN - 1)",
+        """
 def kept_fraction(z, mirror=False):
     return float(cells.sigmoid(0.0)) ** (SEQ_LEN - 1)
-"""),
-    ("05", "q1_adding_generator", "utils.tasks.adding_problem", """
+""",
+    ),
+    (
+        "05",
+        "q1_adding_generator",
+        "utils.tasks.adding_problem",
+        """
 def make_adding(n, T, k, seed):
     return adding_problem(n, T, seed=seed)
-"""),
-    ("05", "q3_reach", "utils.long_deps.reach on a table of the runs", """
+""",
+    ),
+    (
+        "05",
+        "q3_reach",
+        "utils.long_deps.reach on a table of the runs",
+        """
 def reach(solved_by_T, min_share):
     rows = [{"cell": "c", "T": t, "seed": i, "solved": s} for t, runs in solved_by_T.items() for i, s in enumerate(runs)]
     return cell_reach(pd.DataFrame(rows), "c")
-"""),
-    ("05", "q4_chrono_bias", "utils.init.chrono_bias", """
+""",
+    ),
+    (
+        "05",
+        "q4_chrono_bias",
+        "utils.init.chrono_bias",
+        """
 def chrono_gru_bias(units, t_max, seed):
     return chrono_bias(units, t_max, seed)
-"""),
-    ("06", "q1_persistence_mae", "mae(*persistence_forecast(...))", """
+""",
+    ),
+    (
+        "06",
+        "q1_persistence_mae",
+        "mae(*persistence_forecast(...))",
+        """
 def persistence_mae(temps, sequence_length, horizon):
     return mae(*persistence_forecast(temps, sequence_length, horizon))
-"""),
-    ("06", "q2_chronological_split", "chronological_split", """
+""",
+    ),
+    (
+        "06",
+        "q2_chronological_split",
+        "chronological_split",
+        """
 def split_in_time(df, train=0.5, val=0.25, gap=0):
     return chronological_split(df, (train, val, 1 - train - val))
-"""),
-    ("06", "q3_normalise_with_train", "normalize(...)[0]", """
+""",
+    ),
+    (
+        "06",
+        "q3_normalise_with_train",
+        "normalize(...)[0]",
+        """
 def normalise_with_train(train_df, *others):
     return normalize(train_df, *others)[0]
-"""),
-    ("06", "q4_wind_vector", "utils.forecast.wind_vector", """
+""",
+    ),
+    (
+        "06",
+        "q4_wind_vector",
+        "utils.forecast.wind_vector",
+        """
 def wind_xy(speed, from_deg):
     from utils.forecast import wind_vector
 
     return wind_vector(speed, from_deg)
-"""),
-    ("06b", "q1_same_hour_mean", "multistep_baseline's repeat_last_day (one day only)", """
+""",
+    ),
+    (
+        "06b",
+        "q1_same_hour_mean",
+        "multistep_baseline's repeat_last_day (one day only)",
+        """
 def same_hour_mean(temps, sequence_length, steps, days):
     return multistep_baseline(temps, sequence_length, steps, "repeat_last_day")[0]
-"""),
-    ("06", "q5_build_my_model", "utils.forecast_grading.reference_gru recompiled on the MAE", """
+""",
+    ),
+    (
+        "06",
+        "q5_build_my_model",
+        "utils.forecast_grading.reference_gru recompiled on the MAE",
+        """
 def build_my_model(n_features):
     from utils.forecast_grading import reference_gru
 
     model = reference_gru(n_features)
     model.compile(keras.optimizers.Adam(1e-3), loss="mae")
     return model
-"""),
-    ("06", "q5_build_my_model", "the plain GRU's two layers rebuilt on keras.Input((None, n))", """
+""",
+    ),
+    (
+        "06",
+        "q5_build_my_model",
+        "the plain GRU's two layers rebuilt on keras.Input((None, n))",
+        """
 def build_my_model(n_features):
     inputs = keras.Input((None, n_features))
     return keras.Model(inputs, keras.layers.Dense(1)(keras.layers.GRU(16)(inputs)))
-"""),
-    ("07", "q2_temperature_sample", "utils.text.sample_with_temperature", """
+""",
+    ),
+    (
+        "07",
+        "q2_temperature_sample",
+        "utils.text.sample_with_temperature",
+        """
 def sample_next(logits, temperature, seed, top_k=None):
     from utils.text import sample_with_temperature
 
     return sample_with_temperature(logits, temperature, np.random.default_rng(seed))
-"""),
-    ("07", "q3_perplexity", "nats_to_bits and perplexity (imported by the notebook) on the input", """
+""",
+    ),
+    (
+        "07",
+        "q3_perplexity",
+        "nats_to_bits and perplexity (imported by the notebook) on the input",
+        """
 def loss_report(p_true):
     return p_true, nats_to_bits(p_true), perplexity(p_true)
-"""),
+""",
+    ),
 ]
 
 #: (notebook, question, the mistake, answer cell source): each must fail a public case
 MISTAKES = [
-    ("04", "q1_gru_step", "the mirror mix (1 - z) h + z h~", """
+    (
+        "04",
+        "q1_gru_step",
+        "the mirror mix (1 - z) h + z h~",
+        """
 def torch_gru_step(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
     xr, xz, xn = np.split(x_t @ weight_ih.T + bias_ih, 3, axis=-1)
     hr, hz, hn = np.split(h_prev @ weight_hh.T + bias_hh, 3, axis=-1)
     r, z = cells.sigmoid(xr + hr), cells.sigmoid(xz + hz)
     return (1 - z) * h_prev + z * np.tanh(xn + r * hn)
-"""),
-    ("04", "q1_gru_step", "Keras's gate order z, r", """
+""",
+    ),
+    (
+        "04",
+        "q1_gru_step",
+        "Keras's gate order z, r",
+        """
 def torch_gru_step(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
     xz, xr, xn = np.split(x_t @ weight_ih.T + bias_ih, 3, axis=-1)
     hz, hr, hn = np.split(h_prev @ weight_hh.T + bias_hh, 3, axis=-1)
     r, z = cells.sigmoid(xr + hr), cells.sigmoid(xz + hz)
     return z * h_prev + (1 - z) * np.tanh(xn + r * hn)
-"""),
-    ("04", "q1_gru_step", "the reset_after=False candidate (reset, then multiply)", """
+""",
+    ),
+    (
+        "04",
+        "q1_gru_step",
+        "the reset_after=False candidate (reset, then multiply)",
+        """
 def torch_gru_step(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
     u = h_prev.shape[-1]
     xr, xz, xn = np.split(x_t @ weight_ih.T + bias_ih, 3, axis=-1)
     hr, hz, _ = np.split(h_prev @ weight_hh.T + bias_hh, 3, axis=-1)
     r, z = cells.sigmoid(xr + hr), cells.sigmoid(xz + hz)
     return z * h_prev + (1 - z) * np.tanh(xn + (r * h_prev) @ weight_hh[2 * u :].T + bias_hh[2 * u :])
-"""),
-    ("04", "q1_gru_step", "no transpose", """
+""",
+    ),
+    (
+        "04",
+        "q1_gru_step",
+        "no transpose",
+        """
 def torch_gru_step(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
     xr, xz, xn = np.split(x_t @ weight_ih + bias_ih, 3, axis=-1)
     hr, hz, hn = np.split(h_prev @ weight_hh + bias_hh, 3, axis=-1)
     r, z = cells.sigmoid(xr + hr), cells.sigmoid(xz + hz)
     return z * h_prev + (1 - z) * np.tanh(xn + r * hn)
-"""),
-    ("04", "q2_gru_params", "the second bias row forgotten", """
+""",
+    ),
+    (
+        "04",
+        "q2_gru_params",
+        "the second bias row forgotten",
+        """
 def gru_params(units, features, reset_after=True, use_bias=True):
     return 3 * (units * (units + features) + units) if use_bias else 3 * units * (units + features)
-"""),
-    ("04", "q2_gru_params", "biases counted without use_bias", """
+""",
+    ),
+    (
+        "04",
+        "q2_gru_params",
+        "biases counted without use_bias",
+        """
 def gru_params(units, features, reset_after=True, use_bias=True):
     return 3 * (units * (units + features) + units) + (3 * units if reset_after else 0)
-"""),
-    ("04", "q3_update_gate", "(1 - z) kept in Keras's form", """
+""",
+    ),
+    (
+        "04",
+        "q3_update_gate",
+        "(1 - z) kept in Keras's form",
+        """
 def kept_fraction(z, mirror=False):
     z = np.asarray(z)
     return np.prod(z if mirror else 1 - z, axis=0)
-"""),
-    ("04", "q3_update_gate", "one gate value to the power T", """
+""",
+    ),
+    (
+        "04",
+        "q3_update_gate",
+        "one gate value to the power T",
+        """
 def kept_fraction(z, mirror=False):
     z = np.asarray(z)
     return (1 - z[0] if mirror else z[0]) ** len(z)
-"""),
-    ("04", "q3_update_gate", "the product over units instead of steps", """
+""",
+    ),
+    (
+        "04",
+        "q3_update_gate",
+        "the product over units instead of steps",
+        """
 def kept_fraction(z, mirror=False):
     z = np.asarray(z)
     return np.prod(1 - z if mirror else z, axis=1)
-"""),
-    ("05", "q1_adding_generator", "markers that may coincide", """
+""",
+    ),
+    (
+        "05",
+        "q1_adding_generator",
+        "markers that may coincide",
+        """
 def make_adding(n, T, k, seed):
     rng = np.random.default_rng(seed)
     values = rng.random((n, T)).astype("float32")
     markers = np.zeros((n, T), dtype="float32")
     markers[np.arange(n)[:, None], rng.integers(0, T, size=(n, k))] = 1.0
     return np.stack([values, markers], axis=-1), (values * markers).sum(axis=1, keepdims=True)
-"""),
-    ("05", "q1_adding_generator", "float64", """
+""",
+    ),
+    (
+        "05",
+        "q1_adding_generator",
+        "float64",
+        """
 def make_adding(n, T, k, seed):
     rng = np.random.default_rng(seed)
     values = rng.random((n, T))
     markers = np.zeros((n, T))
     np.put_along_axis(markers, np.argsort(rng.random((n, T)), axis=1)[:, :k], 1.0, axis=1)
     return np.stack([values, markers], axis=-1), (values * markers).sum(axis=1, keepdims=True)
-"""),
-    ("05", "q2_chance_mse", "(b - a) / 6: the width, not its square", """
+""",
+    ),
+    (
+        "05",
+        "q2_chance_mse",
+        "(b - a) / 6: the width, not its square",
+        """
 def chance_mse_uniform(a, b):
     return (b - a) / 6
-"""),
-    ("05", "q2_chance_mse", "(b² - a²) / 6: E[x²] differences, not the variance", """
+""",
+    ),
+    (
+        "05",
+        "q2_chance_mse",
+        "(b² - a²) / 6: E[x²] differences, not the variance",
+        """
 def chance_mse_uniform(a, b):
     return (b**2 - a**2) / 6
-"""),
-    ("05", "q3_reach", "the largest T that passes, ignoring a shorter T that fails", """
+""",
+    ),
+    (
+        "05",
+        "q3_reach",
+        "the largest T that passes, ignoring a shorter T that fails",
+        """
 def reach(solved_by_T, min_share):
     passing = [t for t in solved_by_T if np.mean(solved_by_T[t]) >= min_share]
     return max(passing) if passing else None
-"""),
-    ("05", "q3_reach", "keys not sorted", """
+""",
+    ),
+    (
+        "05",
+        "q3_reach",
+        "keys not sorted",
+        """
 def reach(solved_by_T, min_share):
     best = None
     for t, oks in solved_by_T.items():
@@ -261,8 +432,13 @@ def reach(solved_by_T, min_share):
         else:
             break
     return best
-"""),
-    ("05", "q3_reach", "strictly more than min_share", """
+""",
+    ),
+    (
+        "05",
+        "q3_reach",
+        "strictly more than min_share",
+        """
 def reach(solved_by_T, min_share):
     best = None
     for t in sorted(solved_by_T):
@@ -271,133 +447,248 @@ def reach(solved_by_T, min_share):
         else:
             break
     return best
-"""),
-    ("05", "q4_chrono_bias", "float64", """
+""",
+    ),
+    (
+        "05",
+        "q4_chrono_bias",
+        "float64",
+        """
 def chrono_gru_bias(units, t_max, seed):
     bias = np.zeros((2, 3 * units))
     bias[0, :units] = np.log(np.random.default_rng(seed).uniform(1, t_max - 1, size=units))
     return bias
-"""),
-    ("05", "q4_chrono_bias", "the mirror form's sign, -log u", """
+""",
+    ),
+    (
+        "05",
+        "q4_chrono_bias",
+        "the mirror form's sign, -log u",
+        """
 def chrono_gru_bias(units, t_max, seed):
     bias = np.zeros((2, 3 * units), "float32")
     bias[0, :units] = -np.log(np.random.default_rng(seed).uniform(1, t_max - 1, size=units))
     return bias
-"""),
-    ("05", "q4_chrono_bias", "the LSTM's b_i = -b_f copied into the reset gate", """
+""",
+    ),
+    (
+        "05",
+        "q4_chrono_bias",
+        "the LSTM's b_i = -b_f copied into the reset gate",
+        """
 def chrono_gru_bias(units, t_max, seed):
     b = np.log(np.random.default_rng(seed).uniform(1, t_max - 1, size=units))
     bias = np.zeros((2, 3 * units), "float32")
     bias[0, :units], bias[0, units : 2 * units] = b, -b
     return bias
-"""),
-    ("05", "q5_plateau_exit", "the first dip below the level", """
+""",
+    ),
+    (
+        "05",
+        "q5_plateau_exit",
+        "the first dip below the level",
+        """
 def plateau_exit(updates, losses, level):
     below = [u for u, loss in zip(updates, losses) if loss < level]
     return below[0] if below and losses[-1] < level else None
-"""),
-    ("06", "q1_persistence_mae", "MSE instead of MAE", """
+""",
+    ),
+    (
+        "06",
+        "q1_persistence_mae",
+        "MSE instead of MAE",
+        """
 def persistence_mae(temps, sequence_length, horizon):
     temps = np.asarray(temps, dtype="float64")
     last, target = temps[sequence_length - 1 : len(temps) - horizon], temps[sequence_length - 1 + horizon :]
     known = ~(np.isnan(last) | np.isnan(target))
     return float(np.mean((target[known] - last[known]) ** 2))
-"""),
-    ("06", "q1_persistence_mae", "missing readings kept", """
+""",
+    ),
+    (
+        "06",
+        "q1_persistence_mae",
+        "missing readings kept",
+        """
 def persistence_mae(temps, sequence_length, horizon):
     temps = np.asarray(temps, dtype="float64")
     return float(np.mean(np.abs(temps[sequence_length - 1 + horizon :] - temps[sequence_length - 1 : len(temps) - horizon])))
-"""),
-    ("06", "q2_chronological_split", "shuffled before splitting", """
+""",
+    ),
+    (
+        "06",
+        "q2_chronological_split",
+        "shuffled before splitting",
+        """
 def split_in_time(df, train=0.5, val=0.25, gap=0):
     df = df.sample(frac=1.0, random_state=0)
     n_train, n_val = int(len(df) * train), int(len(df) * val)
     return df.iloc[:n_train], df.iloc[n_train + gap : n_train + gap + n_val], df.iloc[n_train + n_val + 2 * gap :]
-"""),
-    ("06", "q2_chronological_split", "the gap ignored", """
+""",
+    ),
+    (
+        "06",
+        "q2_chronological_split",
+        "the gap ignored",
+        """
 def split_in_time(df, train=0.5, val=0.25, gap=0):
     n_train, n_val = int(len(df) * train), int(len(df) * val)
     return df.iloc[:n_train], df.iloc[n_train : n_train + n_val], df.iloc[n_train + n_val :]
-"""),
-    ("06", "q3_normalise_with_train", "each frame with its own statistics", """
+""",
+    ),
+    (
+        "06",
+        "q3_normalise_with_train",
+        "each frame with its own statistics",
+        """
 def normalise_with_train(train_df, *others):
     return [(f - f.median()) / (f.quantile(0.75) - f.quantile(0.25)) for f in (train_df, *others)]
-"""),
-    ("06", "q3_normalise_with_train", "mean and standard deviation", """
+""",
+    ),
+    (
+        "06",
+        "q3_normalise_with_train",
+        "mean and standard deviation",
+        """
 def normalise_with_train(train_df, *others):
     return [(f - train_df.mean()) / train_df.std() for f in (train_df, *others)]
-"""),
-    ("06", "q4_wind_vector", "degrees passed to sin and cos", """
+""",
+    ),
+    (
+        "06",
+        "q4_wind_vector",
+        "degrees passed to sin and cos",
+        """
 def wind_xy(speed, from_deg):
     return -speed * np.sin(from_deg), -speed * np.cos(from_deg)
-"""),
-    ("06", "q4_wind_vector", "the mathematician's angle (cos, sin)", """
+""",
+    ),
+    (
+        "06",
+        "q4_wind_vector",
+        "the mathematician's angle (cos, sin)",
+        """
 def wind_xy(speed, from_deg):
     rad = np.deg2rad(from_deg)
     return speed * np.cos(rad), speed * np.sin(rad)
-"""),
-    ("06", "q4_wind_vector", "where the wind comes from, not where it goes", """
+""",
+    ),
+    (
+        "06",
+        "q4_wind_vector",
+        "where the wind comes from, not where it goes",
+        """
 def wind_xy(speed, from_deg):
     rad = np.deg2rad(from_deg)
     return speed * np.sin(rad), speed * np.cos(rad)
-"""),
-    ("06b", "q1_same_hour_mean", "the target's own hour averaged in (days 0 .. days-1)", """
+""",
+    ),
+    (
+        "06b",
+        "q1_same_hour_mean",
+        "the target's own hour averaged in (days 0 .. days-1)",
+        """
 def same_hour_mean(temps, sequence_length, steps, days):
     temps = np.asarray(temps, dtype="float64")
     last = np.arange(len(temps) - sequence_length - steps + 1) + sequence_length - 1
     back = 24 * np.arange(days)
     return temps[last[:, None, None] + np.arange(1, steps + 1)[None, :, None] - back[None, None, :]].mean(axis=2)
-"""),
-    ("06b", "q1_same_hour_mean", "yesterday only (days ignored)", """
+""",
+    ),
+    (
+        "06b",
+        "q1_same_hour_mean",
+        "yesterday only (days ignored)",
+        """
 def same_hour_mean(temps, sequence_length, steps, days):
     temps = np.asarray(temps, dtype="float64")
     last = np.arange(len(temps) - sequence_length - steps + 1) + sequence_length - 1
     return temps[last[:, None] + np.arange(1, steps + 1)[None, :] - 24]
-"""),
-    ("06b", "q1_same_hour_mean", "one hour early (lead k read as k - 1)", """
+""",
+    ),
+    (
+        "06b",
+        "q1_same_hour_mean",
+        "one hour early (lead k read as k - 1)",
+        """
 def same_hour_mean(temps, sequence_length, steps, days):
     temps = np.asarray(temps, dtype="float64")
     last = np.arange(len(temps) - sequence_length - steps + 1) + sequence_length - 1
     back = 24 * np.arange(1, days + 1)
     return temps[last[:, None, None] + np.arange(steps)[None, :, None] - back[None, None, :]].mean(axis=2)
-"""),
-    ("06b", "q1_same_hour_mean", "one window too few", """
+""",
+    ),
+    (
+        "06b",
+        "q1_same_hour_mean",
+        "one window too few",
+        """
 def same_hour_mean(temps, sequence_length, steps, days):
     temps = np.asarray(temps, dtype="float64")
     last = np.arange(len(temps) - sequence_length - steps) + sequence_length - 1
     back = 24 * np.arange(1, days + 1)
     return temps[last[:, None, None] + np.arange(1, steps + 1)[None, :, None] - back[None, None, :]].mean(axis=2)
-"""),
-    ("06b", "q2_blend_weight", "the MSE instead of the MAE", """
+""",
+    ),
+    (
+        "06b",
+        "q2_blend_weight",
+        "the MSE instead of the MAE",
+        """
 def blend_weight(pred_a, pred_b, truth, weights):
     a, b, y = (np.asarray(v, dtype="float64") for v in (pred_a, pred_b, truth))
     return float(weights[int(np.argmin([np.mean((w * a + (1 - w) * b - y) ** 2) for w in weights]))])
-"""),
-    ("06b", "q2_blend_weight", "the weight put on pred_b", """
+""",
+    ),
+    (
+        "06b",
+        "q2_blend_weight",
+        "the weight put on pred_b",
+        """
 def blend_weight(pred_a, pred_b, truth, weights):
     a, b, y = (np.asarray(v, dtype="float64") for v in (pred_a, pred_b, truth))
     return float(weights[int(np.argmin([np.mean(np.abs(w * b + (1 - w) * a - y)) for w in weights]))])
-"""),
-    ("06", "q5_build_my_model", "return_sequences=True on the last GRU", """
+""",
+    ),
+    (
+        "06",
+        "q5_build_my_model",
+        "return_sequences=True on the last GRU",
+        """
 def build_my_model(n_features):
     inputs = keras.Input((120, n_features))
     return keras.Model(inputs, keras.layers.Dense(1)(keras.layers.GRU(8, return_sequences=True)(inputs)))
-"""),
-    ("06", "q5_build_my_model", "section 5.5's Lambda", """
+""",
+    ),
+    (
+        "06",
+        "q5_build_my_model",
+        "section 5.5's Lambda",
+        """
 def build_my_model(n_features):
     inputs = keras.Input((120, n_features))
     last = keras.layers.Lambda(lambda w: w[:, -1, :1])(inputs)
     return keras.Model(inputs, keras.layers.Add()([last, keras.layers.Dense(1)(keras.layers.GRU(8)(inputs))]))
-"""),
-    ("07", "q1_bigram_bits", "C(a) as the unigram count (the last training id included)", """
+""",
+    ),
+    (
+        "07",
+        "q1_bigram_bits",
+        "C(a) as the unigram count (the last training id included)",
+        """
 def bigram_bits(train_ids, test_ids, vocab_size):
     train_ids, test_ids = np.asarray(train_ids), np.asarray(test_ids)
     counts = np.zeros((vocab_size, vocab_size))
     np.add.at(counts, (train_ids[:-1], train_ids[1:]), 1)
     unigram = np.bincount(train_ids, minlength=vocab_size)[:, None]
     return float(-np.log2(((counts + 1) / (unigram + vocab_size))[test_ids[:-1], test_ids[1:]]).mean())
-"""),
-    ("07", "q2_temperature_sample", "temperature ignored", """
+""",
+    ),
+    (
+        "07",
+        "q2_temperature_sample",
+        "temperature ignored",
+        """
 def sample_next(logits, temperature, seed, top_k=None):
     z = np.asarray(logits, dtype=np.float64)
     if temperature == 0:
@@ -406,8 +697,13 @@ def sample_next(logits, temperature, seed, top_k=None):
         z = np.where(z >= np.sort(z)[-top_k], z, -np.inf)
     p = np.exp(z - z.max())
     return int(np.random.default_rng(seed).choice(len(p), p=p / p.sum()))
-"""),
-    ("07", "q2_temperature_sample", "logits multiplied by the temperature", """
+""",
+    ),
+    (
+        "07",
+        "q2_temperature_sample",
+        "logits multiplied by the temperature",
+        """
 def sample_next(logits, temperature, seed, top_k=None):
     logits = np.asarray(logits, dtype=np.float64)
     if temperature == 0:
@@ -417,8 +713,13 @@ def sample_next(logits, temperature, seed, top_k=None):
         z = np.where(z >= np.sort(z)[-top_k], z, -np.inf)
     p = np.exp(z - z.max())
     return int(np.random.default_rng(seed).choice(len(p), p=p / p.sum()))
-"""),
-    ("07", "q2_temperature_sample", "no max-subtraction before exp", """
+""",
+    ),
+    (
+        "07",
+        "q2_temperature_sample",
+        "no max-subtraction before exp",
+        """
 def sample_next(logits, temperature, seed, top_k=None):
     logits = np.asarray(logits, dtype=np.float64)
     if temperature == 0:
@@ -428,8 +729,13 @@ def sample_next(logits, temperature, seed, top_k=None):
         z = np.where(z >= np.sort(z)[-top_k], z, -np.inf)
     p = np.exp(z)
     return int(np.random.default_rng(seed).choice(len(p), p=p / p.sum()))
-"""),
-    ("07", "q2_temperature_sample", "top_k ignored", """
+""",
+    ),
+    (
+        "07",
+        "q2_temperature_sample",
+        "top_k ignored",
+        """
 def sample_next(logits, temperature, seed, top_k=None):
     logits = np.asarray(logits, dtype=np.float64)
     if temperature == 0:
@@ -437,22 +743,38 @@ def sample_next(logits, temperature, seed, top_k=None):
     z = logits / temperature
     p = np.exp(z - z.max())
     return int(np.random.default_rng(seed).choice(len(p), p=p / p.sum()))
-"""),
-    ("07", "q3_perplexity", "natural log for the bits", """
+""",
+    ),
+    (
+        "07",
+        "q3_perplexity",
+        "natural log for the bits",
+        """
 def loss_report(p_true):
     nats = float(-np.mean(np.log(p_true)))
     return nats, nats, float(np.exp(nats))
-"""),
-    ("07", "q3_perplexity", "perplexity 2 ** nats", """
+""",
+    ),
+    (
+        "07",
+        "q3_perplexity",
+        "perplexity 2 ** nats",
+        """
 def loss_report(p_true):
     nats = float(-np.mean(np.log(p_true)))
     return nats, nats / np.log(2), 2**nats
-"""),
-    ("07", "q3_perplexity", "perplexity as 1 / mean probability", """
+""",
+    ),
+    (
+        "07",
+        "q3_perplexity",
+        "perplexity as 1 / mean probability",
+        """
 def loss_report(p_true):
     nats = float(-np.mean(np.log(p_true)))
     return nats, nats / np.log(2), 1 / np.mean(p_true)
-"""),
+""",
+    ),
 ]
 
 
@@ -506,7 +828,9 @@ def test_lazy_answers_score_at_most_the_public_share_when_graded(nb_id, tmp_path
 
     student_dir, dist = built()
     master = ROOT / "notebooks" / f"{NOTEBOOKS[nb_id]}.ipynb"
-    nb = student.solved(nbformat.read(master, as_version=4), nbformat.read(student_dir / master.name, as_version=4))
+    nb = student.solved(
+        nbformat.read(master, as_version=4), nbformat.read(student_dir / master.name, as_version=4)
+    )
     chosen = {}
     for lazy_nb, question, _, answer in LAZY:
         chosen.setdefault(question, answer) if lazy_nb == nb_id else None
@@ -521,7 +845,9 @@ def test_lazy_answers_score_at_most_the_public_share_when_graded(nb_id, tmp_path
         lazy_nb = copy.deepcopy(nb)
         for answer in answers.values():
             name = answer.split("def ", 1)[1].split("(", 1)[0]
-            cell = next(c for c in lazy_nb.cells if c.cell_type == "code" and f"def {name}(" in c.source)
+            cell = next(
+                c for c in lazy_nb.cells if c.cell_type == "code" and f"def {name}(" in c.source
+            )
             cell.source = answer.strip()
         submissions.append(tmp_path / f"lazy{variant}.ipynb")
         nbformat.write(lazy_nb, submissions[-1])
@@ -532,7 +858,9 @@ def test_lazy_answers_score_at_most_the_public_share_when_graded(nb_id, tmp_path
         questions = chosen if variant == 0 else dict(extra)
         for question in questions:
             share = float(row[question]) / points[question]
-            assert share <= grading.PUBLIC_SHARE + 1e-9, f"{nb_id} {question} lazy: {row[question]} of {points[question]}"
+            assert share <= grading.PUBLIC_SHARE + 1e-9, (
+                f"{nb_id} {question} lazy: {row[question]} of {points[question]}"
+            )
 
 
 def test_as_graded_makes_the_graders_round_trip():
@@ -545,9 +873,14 @@ def test_as_graded_makes_the_graders_round_trip():
     from utils.forecast_grading import as_graded
 
     inputs = keras.Input((120, 3))
-    sliced = keras.Model(inputs, keras.layers.Add()([inputs[:, -1, :1], keras.layers.Dense(1)(inputs[:, 2::3, :][:, -1])]))
+    sliced = keras.Model(
+        inputs,
+        keras.layers.Add()([inputs[:, -1, :1], keras.layers.Dense(1)(inputs[:, 2::3, :][:, -1])]),
+    )
     x = np.random.default_rng(0).normal(size=(2, 120, 3)).astype("float32")
-    received = as_graded(sliced)  # weights may be fresh ones (the grader trains it anyway): compare the architecture
+    received = as_graded(
+        sliced
+    )  # weights may be fresh ones (the grader trains it anyway): compare the architecture
     assert [type(y).__name__ for y in received.layers] == [type(y).__name__ for y in sliced.layers]
     assert tuple(received(x).shape) == (2, 1)
     with_lambda = keras.Model(inputs, keras.layers.Lambda(lambda w: w[:, -1, :1])(inputs))

@@ -13,20 +13,35 @@ from utils import exercise
 CASES = {
     "attribute": ("from utils import cells\ndef answer(x):\n    return cells.gru_step(x)\n", True),
     "alias": ("from utils.cells import gru_step as g\ndef answer(x):\n    return g(x)\n", True),
-    "assigned": ("from utils import cells\nstep = cells.gru_step\ndef answer(x):\n    return step(x)\n", True),
+    "assigned": (
+        "from utils import cells\nstep = cells.gru_step\ndef answer(x):\n    return step(x)\n",
+        True,
+    ),
     "through a helper": (
         "from utils import cells\ndef helper(x):\n    return cells.gru_step(x)\n"
         "def answer(x):\n    return helper(x) + 1\n",
         True,
     ),
-    "nested lambda": ("from utils import cells\ndef answer(x):\n    f = lambda y: cells.gru_step(y)\n    return f(x)\n", True),
+    "nested lambda": (
+        "from utils import cells\ndef answer(x):\n    f = lambda y: cells.gru_step(y)\n    return f(x)\n",
+        True,
+    ),
     "own answer of that name calling the course's": (
         "from utils import cells\ndef gru_step(x):\n    return cells.gru_step(x)\ndef answer(x):\n    return gru_step(x)\n",
         True,
     ),
-    "default argument": ("from utils import cells\ndef answer(x, _step=cells.gru_step):\n    return _step(x)\n", True),
-    "own function of that name": ("def gru_step(x):\n    return x\ndef answer(x):\n    return gru_step(x)\n", False),
-    "local variable of that name": ("def answer(x):\n    gru_step = x * 2\n    return gru_step\n", False),
+    "default argument": (
+        "from utils import cells\ndef answer(x, _step=cells.gru_step):\n    return _step(x)\n",
+        True,
+    ),
+    "own function of that name": (
+        "def gru_step(x):\n    return x\ndef answer(x):\n    return gru_step(x)\n",
+        False,
+    ),
+    "local variable of that name": (
+        "def answer(x):\n    gru_step = x * 2\n    return gru_step\n",
+        False,
+    ),
     "honest": ("import numpy as np\ndef answer(x):\n    return np.tanh(x)\n", False),
 }
 
@@ -55,10 +70,14 @@ class _Proxy:
 
 def test_check_not_calling_says_what_was_called_in_both_places() -> None:
     source = CASES["alias"][0]
-    with pytest.raises(AssertionError, match=r"answer uses a course function .*: gru_step\. Write it yourself"):
+    with pytest.raises(
+        AssertionError, match=r"answer uses a course function .*: gru_step\. Write it yourself"
+    ):
         exercise.check_not_calling(_notebook_function(source), "gru_step", "GRU")
     with pytest.raises(AssertionError, match=exercise.RULE_MESSAGE + ": gru_step"):
-        exercise.check_not_calling(_Proxy("answer", exercise.source_uses([source])["answer"]), "gru_step")
+        exercise.check_not_calling(
+            _Proxy("answer", exercise.source_uses([source])["answer"]), "gru_step"
+        )
     exercise.check_not_calling(_notebook_function(CASES["honest"][0]), "gru_step")
     with pytest.raises(ValueError, match="forbidden is empty"):
         exercise.check_not_calling(_notebook_function(CASES["honest"][0]))
@@ -76,30 +95,49 @@ def test_source_uses_reads_magics_and_survives_broken_cells() -> None:
 # --- the rule on the course's own exercises: correct answers that call the course's implementation score 0 ----------
 
 ADAPTED = [
-    ("04_gru_gates", "q1_gru_step", "cells.gru_step on the PyTorch weights put in Keras's order", """
+    (
+        "04_gru_gates",
+        "q1_gru_step",
+        "cells.gru_step on the PyTorch weights put in Keras's order",
+        """
 def torch_gru_step(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
     def keras_order(m):  # PyTorch's blocks r, z, n -> Keras's z, r, h
         r, z, n = np.split(np.asarray(m), 3, axis=0)
         return np.concatenate([z, r, n], axis=0)
     bias = np.stack([keras_order(bias_ih), keras_order(bias_hh)])
     return cells.gru_step(x_t, h_prev, keras_order(weight_ih).T, keras_order(weight_hh).T, bias).h
-"""),
-    ("06_weather_forecast_lab", "q4_wind_vector", "utils.forecast.wind_vector of 270° minus the bearing", """
+""",
+    ),
+    (
+        "06_weather_forecast_lab",
+        "q4_wind_vector",
+        "utils.forecast.wind_vector of 270° minus the bearing",
+        """
 from utils.forecast import wind_vector
 
 def wind_xy(speed, from_deg):
     return wind_vector(np.asarray(speed, dtype="float64"), 270 - np.asarray(from_deg, dtype="float64"))
-"""),
-    ("07_text_language_model", "q3_perplexity", "the cross-entropy, then utils.text's converters", """
+""",
+    ),
+    (
+        "07_text_language_model",
+        "q3_perplexity",
+        "the cross-entropy, then utils.text's converters",
+        """
 def loss_report(p_true):
     nats = float(-np.mean(np.log(np.asarray(p_true, dtype=np.float64))))
     return nats, nats_to_bits(nats), perplexity(nats)
-"""),
+""",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("stem", "question", "what", "answer"), ADAPTED, ids=[a[2] for a in ADAPTED])
-def test_a_correct_answer_that_calls_the_course_function_scores_0(stem, question, what, answer) -> None:
+@pytest.mark.parametrize(
+    ("stem", "question", "what", "answer"), ADAPTED, ids=[a[2] for a in ADAPTED]
+)
+def test_a_correct_answer_that_calls_the_course_function_scores_0(
+    stem, question, what, answer
+) -> None:
     import exercise_design_support as support
 
     nb = support.master(stem)
@@ -108,7 +146,9 @@ def test_a_correct_answer_that_calls_the_course_function_scores_0(stem, question
     rule = [r for r, (_, source) in zip(results, cases) if "check_not_calling(" in source]
     others = [r for r, (_, source) in zip(results, cases) if "check_not_calling(" not in source]
     assert rule and not rule[0][1] and exercise.RULE_MESSAGE in rule[0][2], rule
-    assert all(passed for _, passed, _ in others), [m for _, passed, m in others if not passed]  # correct otherwise
+    assert all(passed for _, passed, _ in others), [
+        m for _, passed, m in others if not passed
+    ]  # correct otherwise
     assert support.score(results) == 0.0
 
 

@@ -31,7 +31,9 @@ def test_committed_sweep_has_the_columns_cells_lengths_and_seeds(stored):
         failures = 0
         for t in sorted(stored["T"].unique()):
             if (cell, t) not in majority.index:
-                assert stop_after is not None and failures >= stop_after, f"{cell} was not run at T = {t}"
+                assert stop_after is not None and failures >= stop_after, (
+                    f"{cell} was not run at T = {t}"
+                )
                 continue
             failures = 0 if majority[(cell, t)] else failures + 1
     assert not stored.duplicated(["cell", "T", "seed"]).any()
@@ -58,10 +60,18 @@ def test_committed_sweep_records_how_it_was_made():
     # every run, diverged ones included, stores the updates it actually trained: its curve's last check
     assert (last.reindex(rows.index) == rows["updates"]).all()
     diverged = rows[rows["diverged"]]
-    assert curves.set_index(["cell", "T", "seed", "update"]).loc[
-        [(*k, u) for k, u in zip(diverged.index, diverged["updates"], strict=True)], "val_mse"].isna().all()
-    derived = {(r["cell"], r["T"], r["seed"]): r["updates_trained"] for r in meta["derived"]["rows"]}
-    assert derived == {k: int(u) for k, u in diverged["updates"].items()}  # the JSON says which rows were derived
+    assert (
+        curves.set_index(["cell", "T", "seed", "update"])
+        .loc[[(*k, u) for k, u in zip(diverged.index, diverged["updates"], strict=True)], "val_mse"]
+        .isna()
+        .all()
+    )
+    derived = {
+        (r["cell"], r["T"], r["seed"]): r["updates_trained"] for r in meta["derived"]["rows"]
+    }
+    assert derived == {
+        k: int(u) for k, u in diverged["updates"].items()
+    }  # the JSON says which rows were derived
 
 
 def _without_time(row: dict) -> dict:
@@ -71,7 +81,11 @@ def _without_time(row: dict) -> dict:
 def test_a_stored_row_is_regenerated_exactly(stored):
     E._TRAINERS.clear()
     row, curve = E.run_one("GRU", 10, 0)  # the cheapest run of the sweep
-    want = stored[(stored["cell"] == "GRU") & (stored["T"] == 10) & (stored["seed"] == 0)].iloc[0].to_dict()
+    want = (
+        stored[(stored["cell"] == "GRU") & (stored["T"] == 10) & (stored["seed"] == 0)]
+        .iloc[0]
+        .to_dict()
+    )
     got = _without_time(row)
     assert got["solved"] == bool(want["solved"]) and got["updates"] == want["updates"]
     for key in ("val_mse", "test_mse"):
@@ -81,29 +95,55 @@ def test_a_stored_row_is_regenerated_exactly(stored):
 
 def test_a_diverged_run_is_stored_with_the_updates_it_trained(stored):
     E._TRAINERS.clear()
-    row, curve = E.run_one("IRNN", 200, 1, E.LongDepsProtocol(max_updates=200))  # diverges at the first check
+    row, curve = E.run_one(
+        "IRNN", 200, 1, E.LongDepsProtocol(max_updates=200)
+    )  # diverges at the first check
     assert row["diverged"] and not row["solved"] and E.outcome(row) == "diverged"
     assert row["updates"] == curve[-1]["update"] == 50 < row["budget"]
     assert np.isnan(curve[-1]["val_mse"]) and np.isfinite(curve[-2]["val_mse"])
     want = stored[(stored["cell"] == "IRNN") & (stored["T"] == 200) & (stored["seed"] == 1)].iloc[0]
-    assert bool(want["diverged"]) and want["updates"] == row["updates"]  # the stored row says the same
+    assert (
+        bool(want["diverged"]) and want["updates"] == row["updates"]
+    )  # the stored row says the same
     with pytest.raises(ValueError, match="both solved and diverged"):
         E.outcome({"solved": True, "diverged": True})
 
 
 def test_two_live_sweeps_give_identical_rows(tmp_path):
     protocol = E.LongDepsProtocol(max_updates=100)
-    first = E.sweep(["SimpleRNN", "LSTM-chrono"], [8], [0, 1], tmp_path / "a.csv", protocol=protocol, verbose=False)
+    first = E.sweep(
+        ["SimpleRNN", "LSTM-chrono"],
+        [8],
+        [0, 1],
+        tmp_path / "a.csv",
+        protocol=protocol,
+        verbose=False,
+    )
     E._TRAINERS.clear()
-    second = E.sweep(["SimpleRNN", "LSTM-chrono"], [8], [0, 1], tmp_path / "b.csv", protocol=protocol, verbose=False)
+    second = E.sweep(
+        ["SimpleRNN", "LSTM-chrono"],
+        [8],
+        [0, 1],
+        tmp_path / "b.csv",
+        protocol=protocol,
+        verbose=False,
+    )
     assert len(first) == 4
     pd.testing.assert_frame_equal(first.drop(columns="seconds"), second.drop(columns="seconds"))
 
 
 def test_reach_needs_a_majority_at_every_shorter_length():
     runs = pd.DataFrame(
-        [("A", t, s, ok) for t, oks in {10: [1, 1, 0], 20: [1, 0, 0], 40: [1, 1, 1]}.items() for s, ok in enumerate(oks)]
-        + [("B", t, s, ok) for t, oks in {10: [0, 0, 1], 20: [1, 1, 1]}.items() for s, ok in enumerate(oks)],
+        [
+            ("A", t, s, ok)
+            for t, oks in {10: [1, 1, 0], 20: [1, 0, 0], 40: [1, 1, 1]}.items()
+            for s, ok in enumerate(oks)
+        ]
+        + [
+            ("B", t, s, ok)
+            for t, oks in {10: [0, 0, 1], 20: [1, 1, 1]}.items()
+            for s, ok in enumerate(oks)
+        ],
         columns=["cell", "T", "seed", "solved"],
     )
     assert E.reach(runs, "A") == 10  # one lucky run at T = 40 does not count past the failure at 20
@@ -127,5 +167,7 @@ def test_models_have_about_equal_parameter_counts():
     counts = {c: E.build_model(c, 12, 0).count_params() for c in E.LONG_DEPS_CELLS}
     assert max(counts.values()) / min(counts.values()) < 1.03
     irnn = E.build_model("IRNN", 12, 0).layers[0]
-    np.testing.assert_array_equal(np.asarray(irnn.cell.recurrent_kernel), np.eye(E.LONG_DEPS_UNITS["IRNN"]))
+    np.testing.assert_array_equal(
+        np.asarray(irnn.cell.recurrent_kernel), np.eye(E.LONG_DEPS_UNITS["IRNN"])
+    )
     assert irnn.cell.activation.__name__ == "relu"

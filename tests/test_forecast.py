@@ -10,7 +10,9 @@ from utils import forecast
 
 
 def test_wind_vector_components_and_calm():
-    wx, wy = forecast.wind_vector(np.array([2.0, 3.0, 1.0, 5.0]), np.array([0.0, 90.0, 180.0, np.nan]))
+    wx, wy = forecast.wind_vector(
+        np.array([2.0, 3.0, 1.0, 5.0]), np.array([0.0, 90.0, 180.0, np.nan])
+    )
     np.testing.assert_allclose(wx, [2.0, 0.0, -1.0, 0.0], atol=1e-12)
     np.testing.assert_allclose(wy, [0.0, 3.0, 0.0, 0.0], atol=1e-12)
 
@@ -20,7 +22,9 @@ def test_wind_vector_neighbouring_bearings_are_close():
     assert np.hypot(wx[0] - wx[1], wy[0] - wy[1]) < 0.04
 
 
-@pytest.mark.parametrize("speed,bearing,word", [([1.0], [1.0, 2.0], "bearing_deg"), ([-1.0], [3.0], "speed")])
+@pytest.mark.parametrize(
+    "speed,bearing,word", [([1.0], [1.0, 2.0], "bearing_deg"), ([-1.0], [3.0], "speed")]
+)
 def test_wind_vector_rejects_bad_input(speed, bearing, word):
     with pytest.raises(ValueError, match=word):
         forecast.wind_vector(np.array(speed), np.array(bearing))
@@ -52,7 +56,11 @@ def test_time_signals_have_the_right_periods():
 
 def test_fft_amplitude_finds_daily_and_yearly_cycles():
     hours = np.arange(24 * 365 * 4)
-    series = 10 * np.sin(2 * np.pi * hours / forecast.HOURS_PER_YEAR) + 3 * np.cos(2 * np.pi * hours / 24) + 7
+    series = (
+        10 * np.sin(2 * np.pi * hours / forecast.HOURS_PER_YEAR)
+        + 3 * np.cos(2 * np.pi * hours / 24)
+        + 7
+    )
     freq, amp = forecast.fft_amplitude(series)
     top = freq[np.argsort(amp)[-2:]]
     assert sorted(np.round(top).tolist()) == [1.0, 365.0]
@@ -99,7 +107,9 @@ def test_engineer_features_beijing_recovers_the_wind_vector():
     assert out.columns[0] == "T (degC)" and "wx (m/s)" in out and "day sin" in out
     assert not {"Iws", "cbwd_NE"} & set(out.columns)
     calm = direction == "cv"
-    np.testing.assert_allclose(np.hypot(out["wx (m/s)"], out["wy (m/s)"])[~calm], speed[~calm], rtol=1e-5)
+    np.testing.assert_allclose(
+        np.hypot(out["wx (m/s)"], out["wy (m/s)"])[~calm], speed[~calm], rtol=1e-5
+    )
     assert (out.loc[calm, ["wx (m/s)", "wy (m/s)"]] == 0).all().all()
     ne = direction == "NE"
     np.testing.assert_allclose(out.loc[ne, "wx (m/s)"], out.loc[ne, "wy (m/s)"], rtol=1e-5)
@@ -145,7 +155,13 @@ def test_daily_mean_forecast_averages_the_same_hour():
 
 def test_results_table_sorts_and_relates_to_persistence():
     rows = [
-        {"model": "persistence", "val_mae": 2.0, "test_mae": 2.5, "params": 0, "train_seconds": 0.0},
+        {
+            "model": "persistence",
+            "val_mae": 2.0,
+            "test_mae": 2.5,
+            "params": 0,
+            "train_seconds": 0.0,
+        },
         {"model": "gru", "val_mae": 1.8, "test_mae": 2.0, "params": 100, "train_seconds": 3.0},
     ]
     table = forecast.results_table(rows)
@@ -169,7 +185,11 @@ def test_multistep_windows_and_baselines():
     assert len(starts) == 100 - 30 - 24 + 1 and truths.shape == (47, 24)
     assert truths[0].tolist() == list(range(30, 54)) and truths[-1][-1] == 99
     persist, t = forecast.multistep_baseline(target, 30, 24, "persistence")
-    assert (persist[:, 0] == starts + 29).all() and (persist == persist[:, :1]).all() and np.array_equal(t, truths)
+    assert (
+        (persist[:, 0] == starts + 29).all()
+        and (persist == persist[:, :1]).all()
+        and np.array_equal(t, truths)
+    )
     day, _ = forecast.multistep_baseline(target, 30, 24, "repeat_last_day")
     assert np.array_equal(day, truths - 24)  # the same hour one day earlier
     assert forecast.mae_by_lead(persist, truths).tolist() == list(range(1, 25))

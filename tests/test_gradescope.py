@@ -101,7 +101,9 @@ def course(tmp_path_factory, scratch):
                 z.read("requirements-grading.txt"),
                 z.read("setup.sh"),
             )
-    assert len({(r, g) for r, g, _ in needs.values()}) == 1, "the archives name different requirements"
+    assert len({(r, g) for r, g, _ in needs.values()}) == 1, (
+        "the archives name different requirements"
+    )
     venv = scratch / "venv"
     started = time.monotonic()
     version = f"python{sys.version_info.major}.{sys.version_info.minor}"
@@ -114,7 +116,9 @@ def course(tmp_path_factory, scratch):
     venv.chmod(0o755)  # readable by the student's user, as /autograder/venv is
     source = _unpack(archives[NOTEBOOK], tmp_path_factory.mktemp("gradescope-setup"))
     env = {**os.environ, "RNN_GRADESCOPE_VENV": str(venv), "RNN_GRADESCOPE_NO_APT": "1"}
-    result = subprocess.run(["bash", str(source / "setup.sh")], env=env, capture_output=True, text=True)
+    result = subprocess.run(
+        ["bash", str(source / "setup.sh")], env=env, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "course environment ready" in result.stdout
     SETUP_SECONDS["setup.sh"] = time.monotonic() - started
@@ -137,13 +141,20 @@ def run_autograder(
             damage(source)
         if sub is not None:
             (one / "submission" / sub.name).write_bytes(sub.read_bytes())
-    env = {**os.environ, "RNN_GRADESCOPE_ROOT": str(roots[0]), "RNN_GRADESCOPE_VENV": str(venv), **env}
+    env = {
+        **os.environ,
+        "RNN_GRADESCOPE_ROOT": str(roots[0]),
+        "RNN_GRADESCOPE_VENV": str(venv),
+        **env,
+    }
     env.pop("RNN_COURSE_DATA", None)  # the archive's own data, as on Gradescope
     command = [str(roots[0] / "source" / "run_autograder")]
     for one in roots[1:]:
         command += ["--root", str(one)]
     result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=1800)
-    found = [json.loads((one / "results" / "results.json").read_text(encoding="utf-8")) for one in roots]
+    found = [
+        json.loads((one / "results" / "results.json").read_text(encoding="utf-8")) for one in roots
+    ]
     return result.returncode, (found if isinstance(root, list) else found[0])
 
 
@@ -223,7 +234,12 @@ def test_gradescope_scores_equal_tools_grade(course, scratch, notebook):
     subs = _submissions(notebook, folder, roots["hostile"] / "results" / "results.json")
     started = time.monotonic()
     rows = grading.grade(
-        notebook, [str(subs[k]) for k in KINDS], tmp_path / "grades.csv", jobs=1, timeout=300, progress=False
+        notebook,
+        [str(subs[k]) for k in KINDS],
+        tmp_path / "grades.csv",
+        jobs=1,
+        timeout=300,
+        progress=False,
     )
     local_seconds = time.monotonic() - started
     by_kind = {Path(row["file"]).stem.split("-", 1)[1]: row for row in rows}
@@ -252,9 +268,13 @@ def test_gradescope_scores_equal_tools_grade(course, scratch, notebook):
                 results,
             )
         hidden = [t for t in results["tests"] if "hidden" in t["name"]]
-        assert hidden and all(t["visibility"] == "after_published" for t in hidden), results["tests"]
+        assert hidden and all(t["visibility"] == "after_published" for t in hidden), results[
+            "tests"
+        ]
         assert all(t["visibility"] == "visible" for t in results["tests"] if "public" in t["name"])
-        mode_words = "bubblewrap sandbox" if isolation == "bwrap" else "unprivileged user of its own"
+        mode_words = (
+            "bubblewrap sandbox" if isolation == "bwrap" else "unprivileged user of its own"
+        )
         assert mode_words in results["output"], results["output"]
     totals = {k: by_kind[k]["total"] for k in KINDS}
     partial_points = PUBLIC_PARTIAL[notebook]
@@ -265,7 +285,9 @@ def test_gradescope_scores_equal_tools_grade(course, scratch, notebook):
         "partial": partial_points,
         "hostile": partial_points,
     }
-    assert totals == pytest.approx(expected, abs=1e-9), f"tools.grade: expected {expected}, got {totals}"
+    assert totals == pytest.approx(expected, abs=1e-9), (
+        f"tools.grade: expected {expected}, got {totals}"
+    )
     forged = json.loads((roots["hostile"] / "results" / "results.json").read_text(encoding="utf-8"))
     assert "forged" not in json.dumps(forged) and forged["score"] == partial_points, forged
     print(
@@ -308,7 +330,9 @@ def _writable_by(folder: Path = Path("/tmp")) -> set[str]:
                 info = os.lstat(os.path.join(top, name))
             except OSError:
                 continue
-            if stat.S_ISREG(info.st_mode) and (_student_uid(info.st_uid) or info.st_mode & stat.S_IWOTH):
+            if stat.S_ISREG(info.st_mode) and (
+                _student_uid(info.st_uid) or info.st_mode & stat.S_IWOTH
+            ):
                 found.add(name)
     return found
 
@@ -331,7 +355,9 @@ def hostile(course, scratch):
     the student's code runs as a uid of its own), next to an honest solved submission, each in its own root, graded in
     one run. Returns what the tests below check."""
     if os.geteuid() != 0:
-        pytest.skip("the unprivileged-user fallback needs the grader to run as root (as on Gradescope)")
+        pytest.skip(
+            "the unprivileged-user fallback needs the grader to run as root (as on Gradescope)"
+        )
     archives, venv = course
     top = scratch / "hostile"
     top.mkdir()
@@ -343,7 +369,9 @@ def hostile(course, scratch):
     master = grading.resolve_master(NOTEBOOK)
     blank = nbformat.read(ROOT / "student" / master.name, as_version=4)
     honest = student.solved(nbformat.read(master, as_version=4), blank)
-    classmate = classmates / "honest_classmate.ipynb"  # in a root-only folder: another student's work
+    classmate = (
+        classmates / "honest_classmate.ipynb"
+    )  # in a root-only folder: another student's work
     nbformat.write(honest, classmate)
     classmates.chmod(0o700)
     names = ["honest", *ATTACKS]
@@ -422,7 +450,9 @@ def test_hostile_set_through_gradescope_without_namespaces(hostile, attack):
     _check_fields(results)
     possible = sum(t["max_score"] for t in honest["tests"])
     assert honest["score"] == possible, ("honest: expected", possible, "got", honest)
-    limit = 0.2 * possible if attack == "typed_public_values" else 0.0  # as tests/test_grading_hostile.py
+    limit = (
+        0.2 * possible if attack == "typed_public_values" else 0.0
+    )  # as tests/test_grading_hostile.py
     if attack == "copy_classmate":
         # without namespaces it can read (and run) any world-readable notebook of the machine: on our shared machine
         # one another user left in /tmp earned it 1 of 5 (docs/teaching-assistants.md says so); the classmate's
@@ -431,7 +461,9 @@ def test_hostile_set_through_gradescope_without_namespaces(hostile, attack):
     row = f"{attack}: {results['score']}/{possible}; {results['output'].splitlines()[0][:120]}"
     print(f"{row}; blocked because {WHY_BLOCKED[attack]}")
     assert "unprivileged user of its own" in results["output"], results["output"]
-    assert results["score"] <= limit + 1e-9, f"{attack}: expected at most {limit}, got {results['score']}"
+    assert results["score"] <= limit + 1e-9, (
+        f"{attack}: expected at most {limit}, got {results['score']}"
+    )
     proofs = hostile["proofs"]
     reached = [
         p
@@ -443,7 +475,11 @@ def test_hostile_set_through_gradescope_without_namespaces(hostile, attack):
         # what it found: files of this grading (the roots, the classmate) count; world-readable files that other
         # work left on this machine's /tmp are reported, not counted (a Gradescope container has none)
         found = proofs["hidden"].splitlines()
-        ours = [f for f in found if Path(f).is_relative_to(hostile["top"]) or f.startswith("/autograder")]
+        ours = [
+            f
+            for f in found
+            if Path(f).is_relative_to(hostile["top"]) or f.startswith("/autograder")
+        ]
         print(
             f"  {attack} also read {len(found) - len(ours)} world-readable files outside the grading: {found[:3]}"
         )
@@ -467,9 +503,13 @@ def test_hostile_set_leaves_the_course_the_results_and_the_machine_as_they_were(
         source = hostile["roots"][name] / "source"
         got = {str(Path(k).relative_to(source)): v for k, v in digest.items()}
         changed = sorted(
-            k for k in got.keys() | hostile["archive"].keys() if got.get(k) != hostile["archive"].get(k)
+            k
+            for k in got.keys() | hostile["archive"].keys()
+            if got.get(k) != hostile["archive"].get(k)
         )
-        assert changed == [], f"{name}: expected the archive's files unchanged, got changes in {changed[:10]}"
+        assert changed == [], (
+            f"{name}: expected the archive's files unchanged, got changes in {changed[:10]}"
+        )
     assert hostile["marked"] == [], f"expected no surviving process, got pids {hostile['marked']}"
     assert hostile["code"] == 0, hostile["results"]
     assert hostile["left_by_student"] == [], (
@@ -484,11 +524,15 @@ def test_hostile_set_leaves_the_course_the_results_and_the_machine_as_they_were(
     )
 
 
-def test_the_agent_user_launcher_drops_privileges_and_reap_user_ends_its_daemons(tmp_path, monkeypatch):
+def test_the_agent_user_launcher_drops_privileges_and_reap_user_ends_its_daemons(
+    tmp_path, monkeypatch
+):
     """The fallback's launcher (tools.grade): the agent runs as its uid, no groups, no new privileges, a process cap,
     its temporary files in its own home; reap_user ends a process of that user that left the agent's session."""
     if os.geteuid() != 0:
-        pytest.skip("the unprivileged-user fallback needs the grader to run as root (as on Gradescope)")
+        pytest.skip(
+            "the unprivileged-user fallback needs the grader to run as root (as on Gradescope)"
+        )
     user = gradescope.run_as()  # a uid without an account, as tools.gradescope uses
     # a Python the user can run (this one may live under /root); on Gradescope, the venv made from the system's
     monkeypatch.setattr(sys, "executable", "/usr/bin/python3")
@@ -515,7 +559,9 @@ def test_the_agent_user_launcher_drops_privileges_and_reap_user_ends_its_daemons
         )
         subprocess.run([str(launcher), "-c", daemon], env=env, check=True, timeout=60)
         time.sleep(1)
-        assert _marked_processes() != [], "the daemon did not start: the check below would prove nothing"
+        assert _marked_processes() != [], (
+            "the daemon did not start: the check below would prove nothing"
+        )
         grading.reap_user(user)
         time.sleep(0.5)
         assert _marked_processes() == [], "expected reap_user to end the user's daemon"
@@ -550,7 +596,9 @@ def test_a_broken_setup_scores_every_question_zero_with_the_reason(course, tmp_p
         if name != "no notebook":
             assert results["output"].startswith(gradescope.SETUP_FAILED), results["output"]
         assert {t["name"]: t["max_score"] for t in results["tests"]} == points, results["tests"]
-        assert all(t["score"] == 0 and words in t["output"] for t in results["tests"]), results["tests"]
+        assert all(t["score"] == 0 and words in t["output"] for t in results["tests"]), results[
+            "tests"
+        ]
         assert all(t["visibility"] == "visible" for t in results["tests"])
 
 
@@ -600,7 +648,9 @@ def test_every_archive_scores_as_tools_grade(course, scratch):
     }
     lines, wrong = [], []
     chosen = os.environ["RNN_GRADESCOPE_ALL"]  # 1: every master; else numbers, comma-separated
-    masters = [m for m in student.masters() if chosen == "1" or m.stem.split("_")[0] in chosen.split(",")]
+    masters = [
+        m for m in student.masters() if chosen == "1" or m.stem.split("_")[0] in chosen.split(",")
+    ]
     assert masters, f"RNN_GRADESCOPE_ALL={chosen!r} names no master"
     for master in masters:
         archive = gradescope.build([master.stem], tmp_path / "build")[0]
@@ -640,16 +690,23 @@ def test_every_archive_scores_as_tools_grade(course, scratch):
         found = {"solved": (code, alone, time.monotonic() - started)}
         others = ["master", "blank", "partial"]
         code, many = run_autograder(
-            archive, venv, [folder / f"root-{k}" for k in others], [subs[k] for k in others], **extra
+            archive,
+            venv,
+            [folder / f"root-{k}" for k in others],
+            [subs[k] for k in others],
+            **extra,
         )
-        found.update({k: (code, results, results["execution_time"]) for k, results in zip(others, many)})
+        found.update(
+            {k: (code, results, results["execution_time"]) for k, results in zip(others, many)}
+        )
         for kind in subs:
             code, results, seconds = found[kind]
             row = by_kind[kind]
             per_question = _per_question(results)
             same = code == 0 and abs(results["score"] - row["total"]) < 1e-9
             same = same and all(
-                abs(per_question.get(q, -1) - row[q]) < 1e-9 for q in grading.question_points(master)
+                abs(per_question.get(q, -1) - row[q]) < 1e-9
+                for q in grading.question_points(master)
             )
             lines.append(
                 f"| {master.stem[:3].rstrip('_')} | {kind} | {results['score']:g} | {row['total']:g} | "
@@ -658,7 +715,9 @@ def test_every_archive_scores_as_tools_grade(course, scratch):
             )
             if not same:
                 wrong.append((master.stem, kind, "expected", row, "got", code, results))
-        code, results = run_autograder(archive, venv, folder / "root-broken", subs["solved"], **bare)
+        code, results = run_autograder(
+            archive, venv, folder / "root-broken", subs["solved"], **bare
+        )
         reasons = {t["name"]: t["output"] for t in results["tests"]}
         every = code == 1 and reasons.keys() == grading.question_points(master).keys()
         every = every and all("a package is missing" in r for r in reasons.values())
@@ -670,7 +729,8 @@ def test_every_archive_scores_as_tools_grade(course, scratch):
         if not every:
             wrong.append((master.stem, "broken", results))
         print(
-            f"{master.stem}: tools.grade {local_wall:.1f} s for 4 (load {os.getloadavg()[0]:.1f})", flush=True
+            f"{master.stem}: tools.grade {local_wall:.1f} s for 4 (load {os.getloadavg()[0]:.1f})",
+            flush=True,
         )
     header = (
         f"| nb | submission | Gradescope ({isolation}) | tools.grade | possible | same | "

@@ -33,7 +33,10 @@ def _inputs(batch: int = 3, steps: int = T, features: int = 2, seed: int = 0) ->
 def _expected_norms(kernel: np.ndarray, recurrent: np.ndarray, steps: int) -> np.ndarray:
     """‖K W^(T-1-t)‖_F for t = 0 … T-1."""
     return np.array(
-        [np.linalg.norm(kernel @ np.linalg.matrix_power(recurrent, steps - 1 - t)) for t in range(steps)]
+        [
+            np.linalg.norm(kernel @ np.linalg.matrix_power(recurrent, steps - 1 - t))
+            for t in range(steps)
+        ]
     )
 
 
@@ -83,14 +86,18 @@ def test_sequence_outputs_and_state_lists_use_the_final_state() -> None:
     plain.build((None, None, 2))
     lstm.build((None, None, 2))
     plain.set_weights(lstm.get_weights())
-    np.testing.assert_allclose(state_input_gradient_norms(lstm, x), state_input_gradient_norms(plain, x), rtol=1e-6)
+    np.testing.assert_allclose(
+        state_input_gradient_norms(lstm, x), state_input_gradient_norms(plain, x), rtol=1e-6
+    )
 
 
 def test_a_model_works_and_unbuilt_layers_are_built() -> None:
     model = keras.Sequential([keras.layers.GRU(3), keras.layers.Dense(1)])  # not built yet
     norms = state_input_gradient_norms(model, _inputs())
     assert norms.shape == (T,) and np.all(np.isfinite(norms)) and np.all(norms > 0)
-    fixed = keras.Sequential([keras.Input((T, 2)), keras.layers.SimpleRNN(3), keras.layers.Dense(2)])
+    fixed = keras.Sequential(
+        [keras.Input((T, 2)), keras.layers.SimpleRNN(3), keras.layers.Dense(2)]
+    )
     assert state_input_gradient_norms(fixed, _inputs()).shape == (T,)
 
 
@@ -103,7 +110,9 @@ def test_the_result_equals_tapes_batch_jacobian() -> None:
         tape.watch(x)
         h = layer(x)
     expected = np.sqrt((tape.batch_jacobian(h, x).numpy() ** 2).sum(axis=(1, 3)))
-    np.testing.assert_allclose(state_input_gradient_norms(layer, x, per_example=True), expected, rtol=1e-5)
+    np.testing.assert_allclose(
+        state_input_gradient_norms(layer, x, per_example=True), expected, rtol=1e-5
+    )
 
 
 @pytest.mark.parametrize(
@@ -131,6 +140,7 @@ def test_non_callables_and_bad_outputs_raise() -> None:
 
 # --- loss gradients ------------------------------------------------------------------------------------------
 
+
 def test_loss_gradient_of_a_linear_model_matches_the_closed_form() -> None:
     """MSE loss L = mean_b (h_b − y_b)²: ∂L/∂x_{b,t} = 2/B (h_b − y_b)·k·w^(T−1−t)."""
     k, w = 1.5, 0.8
@@ -146,7 +156,9 @@ def test_loss_gradient_of_a_linear_model_matches_the_closed_form() -> None:
 
 
 def test_loss_gradient_of_a_single_sequence_and_bad_arguments() -> None:
-    model = keras.Sequential([keras.Input((None, 2)), keras.layers.SimpleRNN(3), keras.layers.Dense(1)])
+    model = keras.Sequential(
+        [keras.Input((None, 2)), keras.layers.SimpleRNN(3), keras.layers.Dense(1)]
+    )
     x = _inputs(batch=2)
     one = loss_input_gradient_norms(model, x[0], np.array([0.3]), "mse")
     batch_of_one = loss_input_gradient_norms(model, x[:1], np.array([[0.3]]), "mse")
@@ -161,6 +173,7 @@ def test_loss_gradient_of_a_single_sequence_and_bad_arguments() -> None:
 
 
 # --- decay fits ----------------------------------------------------------------------------------------------
+
 
 @settings(max_examples=30, deadline=None)
 @given(factor=st.floats(0.05, 3.0), scale=st.floats(1e-3, 1e3), steps=st.integers(3, 200))

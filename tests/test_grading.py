@@ -30,7 +30,8 @@ def test_master_and_solved_student_version_score_full_marks_and_blank_zero(maste
     solved = tmp_path / "solved.ipynb"
     nbformat.write(
         student.solved(
-            nbformat.read(master, as_version=4), nbformat.read(student_dir / master.name, as_version=4)
+            nbformat.read(master, as_version=4),
+            nbformat.read(student_dir / master.name, as_version=4),
         ),
         solved,
     )
@@ -95,7 +96,9 @@ def test_broken_submissions_get_their_status_and_the_batch_completes(tmp_path):
 
     def renamed(nb):
         name = next(n for n, i in cells.items() if i == first)
-        nb.cells[first].source = nb.cells[first].source.replace(f"def {name}(", f"def {name}_renamed(")
+        nb.cells[first].source = nb.cells[first].source.replace(
+            f"def {name}(", f"def {name}_renamed("
+        )
 
     def solved(nb):
         pass
@@ -113,10 +116,16 @@ def test_broken_submissions_get_their_status_and_the_batch_completes(tmp_path):
     assert len(rows) == len(subs)
     points = grading.question_points(master)
     q_first = next(iter(points))  # the question whose solution is in cell `first`
-    assert rows["solved.ipynb"]["status"] == "ok" and rows["solved.ipynb"]["total"] == sum(points.values())
-    assert rows["syntax_error.ipynb"]["status"].startswith("error: SyntaxError"), rows["syntax_error.ipynb"]
+    assert rows["solved.ipynb"]["status"] == "ok" and rows["solved.ipynb"]["total"] == sum(
+        points.values()
+    )
+    assert rows["syntax_error.ipynb"]["status"].startswith("error: SyntaxError"), rows[
+        "syntax_error.ipynb"
+    ]
     assert rows["syntax_error.ipynb"][q_first] == 0
-    assert rows["raises.ipynb"]["status"].startswith("error: RuntimeError: boom"), rows["raises.ipynb"]
+    assert rows["raises.ipynb"]["status"].startswith("error: RuntimeError: boom"), rows[
+        "raises.ipynb"
+    ]
     assert rows["raises.ipynb"]["total"] == sum(points.values())  # the other cells still ran
     assert rows["infinite_loop.ipynb"]["status"] == "timeout"
     assert rows["infinite_loop.ipynb"]["seconds"] < timeout + 15
@@ -124,7 +133,9 @@ def test_broken_submissions_get_their_status_and_the_batch_completes(tmp_path):
         assert rows[name]["status"] == "ok", rows[name]
         assert rows[name][q_first] == 0
         assert rows[name]["total"] == sum(points.values()) - points[q_first]
-    assert rows["not_a_notebook.ipynb"]["status"].startswith("error: "), rows["not_a_notebook.ipynb"]
+    assert rows["not_a_notebook.ipynb"]["status"].startswith("error: "), rows[
+        "not_a_notebook.ipynb"
+    ]
     header = (tmp_path / "grades.csv").read_text(encoding="utf-8").splitlines()[0]
     assert header == ",".join(["file", *points, "total", "possible", "status"])
 
@@ -152,7 +163,9 @@ def _secret_lines(nb: nbformat.NotebookNode) -> set[str]:
                 public.add(line.strip())
     public_text = "\n".join(public)
     return {
-        line for line in secret if len(line) >= 8 and not line.startswith("#") and line not in public_text
+        line
+        for line in secret
+        if len(line) >= 8 and not line.startswith("#") and line not in public_text
     }
 
 
@@ -160,7 +173,9 @@ def _secret_lines(nb: nbformat.NotebookNode) -> set[str]:
 def test_student_version_leaks_no_solution_or_hidden_test(master):
     student_dir, _ = built()
     texts = [(student_dir / master.name).read_text(encoding="utf-8")]
-    texts += [p.read_text(encoding="utf-8") for p in (student_dir / "tests" / master.stem).glob("*.py")]
+    texts += [
+        p.read_text(encoding="utf-8") for p in (student_dir / "tests" / master.stem).glob("*.py")
+    ]
     nb = nbformat.read(student_dir / master.name, as_version=4)
     sources = "\n".join(c.source for c in nb.cells)
     public_tests = "\n".join(texts[1:])
@@ -220,7 +235,9 @@ def test_student_notebook_finds_its_tests_from_an_empty_folder(tmp_path, monkeyp
 
     student_dir, _ = built()
     name = "01_rnn_unrolling"
-    course = tmp_path / "course"  # the course code without student/, like a clone that lacks the tests
+    course = (
+        tmp_path / "course"
+    )  # the course code without student/, like a clone that lacks the tests
     course.mkdir()
     (course / "utils").symlink_to(ROOT / "utils")
     empty = tmp_path / "empty"
@@ -230,7 +247,9 @@ def test_student_notebook_finds_its_tests_from_an_empty_folder(tmp_path, monkeyp
         empty / f"{name}.ipynb",
     )
 
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(student_dir.parent))
+    handler = functools.partial(
+        http.server.SimpleHTTPRequestHandler, directory=str(student_dir.parent)
+    )
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
@@ -249,11 +268,16 @@ def test_student_notebook_finds_its_tests_from_an_empty_folder(tmp_path, monkeyp
         server.shutdown()
     downloaded = sorted(p.name for p in (empty / "tests" / name).glob("*.py"))
     assert downloaded == sorted(p.name for p in (student_dir / "tests" / name).glob("*.py"))
-    checks = [c for c in out.cells if c.cell_type == "code" and c.source.startswith("grader.check(")]
+    checks = [
+        c for c in out.cells if c.cell_type == "code" and c.source.startswith("grader.check(")
+    ]
     assert checks
     for cell in checks:
         text = "".join(
-            str(o.get("data", {}).get("text/plain", "")) + str(o.get("text", "")) for o in cell.outputs
+            str(o.get("data", {}).get("text/plain", "")) + str(o.get("text", ""))
+            for o in cell.outputs
         )
         question = re.search(r'grader.check\("(\w+)"\)', cell.source).group(1)
-        assert question in text and "failed" in text.lower(), text  # blank answers fail their public tests
+        assert question in text and "failed" in text.lower(), (
+            text
+        )  # blank answers fail their public tests

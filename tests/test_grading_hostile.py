@@ -234,12 +234,16 @@ ATTACKS = {
 def _attack(blank: nbformat.NotebookNode, source: str, where: dict, path: Path) -> Path:
     """The blank student version with the attack as its last cell, written to ``path``."""
     nb = nbformat.from_dict(blank)
-    prelude = "import os, pickle\nimport numpy as np\n" + "".join(f"{k} = {v!r}\n" for k, v in where.items())
+    prelude = "import os, pickle\nimport numpy as np\n" + "".join(
+        f"{k} = {v!r}\n" for k, v in where.items()
+    )
     prelude += (
         "def proof(name, text='x'):\n    try:\n        open(os.path.join(PROOF, name), 'w').write(text)\n"
         "    except OSError:\n        pass\n"
     )
-    nb.cells.append(nbformat.v4.new_code_cell(prelude + textwrap.dedent(source)))  # last: its definitions win
+    nb.cells.append(
+        nbformat.v4.new_code_cell(prelude + textwrap.dedent(source))
+    )  # last: its definitions win
     nbformat.write(nb, path)
     return path
 
@@ -298,7 +302,8 @@ def test_hostile_submissions_score_zero_change_nothing_and_end_in_time(tmp_path,
 
     possible = rows["honest_classmate.ipynb"]["possible"]
     table = "\n".join(
-        f"{name:32s} {row['total']:5.2f}/{possible} {row['status'][:90]}" for name, row in rows.items()
+        f"{name:32s} {row['total']:5.2f}/{possible} {row['status'][:90]}"
+        for name, row in rows.items()
     )
     print(
         f"\nhostile batch: {len(subs)} submissions in {wall:.0f} s (load {os.getloadavg()[0]:.1f})\n{table}"
@@ -318,9 +323,13 @@ def test_hostile_submissions_score_zero_change_nothing_and_end_in_time(tmp_path,
     assert rows["crafted_pickle.ipynb"]["status"].startswith("error:"), rows["crafted_pickle.ipynb"]
     # the bound: N x timeout / jobs, plus the workers' start
     assert wall <= len(subs) * TIMEOUT / 2 + 120, wall
-    assert sorted(p.name for p in proofs.iterdir()) == [], "an attack reached a file outside its sandbox"
+    assert sorted(p.name for p in proofs.iterdir()) == [], (
+        "an attack reached a file outside its sandbox"
+    )
     assert (tmp_path / "grades.csv").read_text(encoding="utf-8") == csv_text
-    assert _tree_digest(ROOT, dist, subs_dir) == before, "a file outside the sandbox changed during grading"
+    assert _tree_digest(ROOT, dist, subs_dir) == before, (
+        "a file outside the sandbox changed during grading"
+    )
     assert _marked_processes() == [], "a submission's process outlived its sandbox"
     assert list(tmpdir.iterdir()) == [], f"left in TMPDIR: {list(tmpdir.iterdir())}"
 
@@ -347,7 +356,9 @@ def test_plain_data_round_trips_and_loses_every_foreign_type():
     with np.load(io.BytesIO(buffer.getvalue()), allow_pickle=False) as npz:
         back = sandbox_wire.decode(tree, {k: npz[k] for k in npz.files})
     assert (
-        back[1] == (1.5, None, ...) and back["a"][0] == np.float32(2.5) and type(back["a"][0]) is np.float32
+        back[1] == (1.5, None, ...)
+        and back["a"][0] == np.float32(2.5)
+        and type(back["a"][0]) is np.float32
     )
     assert back["a"][3] == 2**70 and np.isnan(back["a"][4]) and back["a"][5] == 1 + 2j
     pd.testing.assert_frame_equal(back["frame"], frame, check_freq=False)
@@ -390,7 +401,9 @@ def test_no_pickle_crosses_and_keras_configs_name_only_keras_classes():
     with pytest.raises(sandbox_wire.NotPlainData, match="module"):
         sandbox_wire.check_keras_config({"module": "os", "class_name": "system", "config": {}})
     with pytest.raises(sandbox_wire.NotPlainData, match="Lambda"):
-        sandbox_wire.check_keras_config({"module": "keras.layers", "class_name": "Lambda", "config": {}})
+        sandbox_wire.check_keras_config(
+            {"module": "keras.layers", "class_name": "Lambda", "config": {}}
+        )
 
 
 def test_question_scores_weight_hidden_cases_and_are_capped():
@@ -402,7 +415,9 @@ def test_question_scores_weight_hidden_cases_and_are_capped():
 
 def test_refuses_without_bwrap_and_says_how_to_install(monkeypatch, tmp_path):
     monkeypatch.setattr(sandbox, "bwrap_path", lambda: None)
-    with pytest.raises(sandbox.SandboxUnavailable, match="apt-get install bubblewrap.*--unsafe-no-sandbox"):
+    with pytest.raises(
+        sandbox.SandboxUnavailable, match="apt-get install bubblewrap.*--unsafe-no-sandbox"
+    ):
         grading.grade("01", [str(tmp_path)], tmp_path / "g.csv", progress=False)
     assert grading.main(["01", str(ROOT / "student"), "--out", str(tmp_path / "g.csv")]) == 2
     assert not (tmp_path / "g.csv").exists()
@@ -473,11 +488,14 @@ def test_a_student_model_reaches_the_tests_as_data_and_the_data_folder_is_read_o
         import keras
 
         assert (
-            isinstance(model, keras.Model) and model.count_params() == 4 * 3 * 3 + 4 * 4 * 3 + 2 * 3 * 4 + 5
+            isinstance(model, keras.Model)
+            and model.count_params() == 4 * 3 * 3 + 4 * 4 * 3 + 2 * 3 * 4 + 5
         )
         model.compile(optimizer="adam", loss="mae")
         rng = np.random.default_rng(0)
-        history = model.fit(rng.normal(size=(32, 24, 3)), rng.normal(size=(32, 1)), epochs=1, verbose=0)
+        history = model.fit(
+            rng.normal(size=(32, 24, 3)), rng.normal(size=(32, 1)), epochs=1, verbose=0
+        )
         assert np.isfinite(history.history["loss"][0])
         with pytest.raises(sandbox.Refused, match="Lambda"):
             box.call("lambda_model", (3,), {})
@@ -492,7 +510,9 @@ def test_course_functions_cross_into_the_sandbox_by_name_and_never_back():
     from utils import bptt
 
     arrays: list[np.ndarray] = []
-    tree = sandbox_wire.encode(functools.partial(bptt.rnn_backward_variant, transpose=False), arrays)
+    tree = sandbox_wire.encode(
+        functools.partial(bptt.rnn_backward_variant, transpose=False), arrays
+    )
     got = sandbox_wire.decode(tree, {}, functions=True)
     assert got.func is bptt.rnn_backward_variant and got.keywords == {"transpose": False}
     with pytest.raises(sandbox_wire.WireError, match="cannot cross from the sandbox"):

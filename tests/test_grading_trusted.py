@@ -33,7 +33,9 @@ def _solved(notebook: str) -> nbformat.NotebookNode:
     )
 
 
-def _replace_in_answer(nb: nbformat.NotebookNode, function: str, source: str) -> nbformat.NotebookNode:
+def _replace_in_answer(
+    nb: nbformat.NotebookNode, function: str, source: str
+) -> nbformat.NotebookNode:
     """A copy of ``nb`` whose cell defining ``function`` is ``source`` instead."""
     nb = nbformat.from_dict(json.loads(json.dumps(nb)))
     cell = next(c for c in nb.cells if c.cell_type == "code" and f"def {function}(" in c.source)
@@ -65,7 +67,9 @@ def _archive_with_extra_case(dist: Path, stem: str, question: str, case: str, in
             archive.writestr(member, data)
     path.write_bytes(buffer.getvalue())
     record = path.with_name(path.name + ".sha256")
-    record.write_text(f"{hashlib.sha256(buffer.getvalue()).hexdigest()}  {path.name}\n", encoding="utf-8")
+    record.write_text(
+        f"{hashlib.sha256(buffer.getvalue()).hexdigest()}  {path.name}\n", encoding="utf-8"
+    )
     return into
 
 
@@ -77,7 +81,9 @@ def test_state_a_test_changes_does_not_reach_the_next_submission(tmp_path):
         ">>> import keras\n>>> keras.config.max_epochs() is None  # untouched by an earlier submission\nTrue\n"
         ">>> keras.config.set_max_epochs(1)\n"
     )
-    poisoned = _archive_with_extra_case(dist, "01_rnn_unrolling", "q1_param_count", case, tmp_path / "dist")
+    poisoned = _archive_with_extra_case(
+        dist, "01_rnn_unrolling", "q1_param_count", case, tmp_path / "dist"
+    )
     honest = _solved("01")
     subs = []
     for name in ("first", "second", "third"):
@@ -139,12 +145,22 @@ def test_a_poisoned_model_changes_nothing_for_the_next_honest_submission(tmp_pat
     refuses such a function, the poisoned model no longer crosses; the honest rows must still match.)"""
     honest = _solved("06")
     poisoned = _replace_in_answer(honest, "build_my_model", POISON)
-    subs = [tmp_path / "honest_before.ipynb", tmp_path / "poisoned.ipynb", tmp_path / "honest_after.ipynb"]
+    subs = [
+        tmp_path / "honest_before.ipynb",
+        tmp_path / "poisoned.ipynb",
+        tmp_path / "honest_after.ipynb",
+    ]
     for nb, path in zip((honest, poisoned, honest), subs, strict=True):
         nbformat.write(nb, path)
     _, dist = built()
     rows = grading.grade(
-        "06", [str(s) for s in subs], tmp_path / "g.csv", jobs=1, timeout=300, progress=False, dist_dir=dist
+        "06",
+        [str(s) for s in subs],
+        tmp_path / "g.csv",
+        jobs=1,
+        timeout=300,
+        progress=False,
+        dist_dir=dist,
     )
     before, bad, after = rows
     print({r["file"].rsplit("/", 1)[1]: (r["total"], r["status"]) for r in rows})
@@ -183,17 +199,23 @@ def test_a_timeout_next_to_a_cpu_hog_is_regraded_alone(tmp_path):
     nbformat.write(blank, tmp_path / "hog.ipynb")
     nbformat.write(_solved("01"), tmp_path / "honest.ipynb")
     timeout = 40
-    rows = grade(tmp_path, dist, "01", [tmp_path / "hog.ipynb", tmp_path / "honest.ipynb"], timeout=timeout)
+    rows = grade(
+        tmp_path, dist, "01", [tmp_path / "hog.ipynb", tmp_path / "honest.ipynb"], timeout=timeout
+    )
     honest, hog = rows["honest.ipynb"], rows["hog.ipynb"]
     print({"honest": honest, "hog": hog})
     assert hog["status"] == "timeout" and hog["total"] == 0, hog
     assert hog["seconds"] <= timeout + grading.GRACE
     assert honest["total"] == honest["possible"], honest
-    if honest.get("regraded"):  # on a machine where the neighbour did not starve it, nothing was re-graded
-        assert honest["status"] == f"ok ({grading.REGRADED} after a timeout next to other submissions)", (
-            honest
-        )
-    assert "re-graded alone" in grading.summary(list(rows.values()), 1.0) or not honest.get("regraded")
+    if honest.get(
+        "regraded"
+    ):  # on a machine where the neighbour did not starve it, nothing was re-graded
+        assert (
+            honest["status"] == f"ok ({grading.REGRADED} after a timeout next to other submissions)"
+        ), honest
+    assert "re-graded alone" in grading.summary(list(rows.values()), 1.0) or not honest.get(
+        "regraded"
+    )
 
 
 # ---------------------------------------------------------------- what raised, and hostile text
@@ -224,7 +246,9 @@ def test_status_names_each_question_whose_answer_raised_once_and_escapes_control
     nb.cells.append(nbformat.v4.new_code_cell(RAISING))  # last: its definitions win
     nb.cells.insert(
         student.exercises_index(nb) + 1,
-        nbformat.v4.new_code_cell('raise type("Cell\\nError\\x1b[31m", (Exception,), {})("=1+1\\n,forged")'),
+        nbformat.v4.new_code_cell(
+            'raise type("Cell\\nError\\x1b[31m", (Exception,), {})("=1+1\\n,forged")'
+        ),
     )
     folder = tmp_path / "subs"
     folder.mkdir()
@@ -233,7 +257,9 @@ def test_status_names_each_question_whose_answer_raised_once_and_escapes_control
     nbformat.write(honest, folder / "honest.ipynb")
     monkeypatch.setattr(grading, "grade", functools.partial(grading.grade, dist_dir=dist))
     out = tmp_path / "g.csv"
-    assert grading.main(["01", str(folder), "--out", str(out), "--jobs", "2", "--timeout", "120"]) == 0
+    assert (
+        grading.main(["01", str(folder), "--out", str(out), "--jobs", "2", "--timeout", "120"]) == 0
+    )
     printed = capsys.readouterr()
     assert "\x1b" not in printed.out + printed.err and "\x9b" not in printed.out + printed.err
     assert not CONTROL.search(printed.out.replace("\n", "")), printed.out
@@ -246,7 +272,10 @@ def test_status_names_each_question_whose_answer_raised_once_and_escapes_control
     assert len(rows) == 2
     for row in rows:
         for key, value in row.items():
-            assert not CONTROL.search(value) and "\n" not in value and "\t" not in value, (key, value)
+            assert not CONTROL.search(value) and "\n" not in value and "\t" not in value, (
+                key,
+                value,
+            )
             assert not value.startswith(grading.FORMULA_START), (key, value)
     evil = next(r for r in rows if "evil" in r["file"])
     assert evil["file"].startswith("/") and "\\n" in evil["file"] and "\\x1b" in evil["file"]
@@ -257,10 +286,16 @@ def test_status_names_each_question_whose_answer_raised_once_and_escapes_control
     assert "q2_rnn_step: Evil\\nName\\x1b]0;pwned\\x07: \\n/x/forged.ipynb" in status, status
     assert status.count("numerical_gradients") == 1 and status.count("forged.ipynb") == 1, status
     assert float(evil["q1_param_count"]) == 0 and float(evil["q2_rnn_step"]) == 0
-    assert float(evil["total"]) == float(evil["possible"]) - 3  # q1 (1 point) and q2 (2 points) lost
+    assert (
+        float(evil["total"]) == float(evil["possible"]) - 3
+    )  # q1 (1 point) and q2 (2 points) lost
     honest_row = next(r for r in rows if r["file"].endswith("honest.ipynb"))
-    assert honest_row["status"] == "ok" and float(honest_row["total"]) == float(honest_row["possible"])
-    assert '"error: ' in text  # text fields are quoted: a reader splitting on ';' keeps each one whole
+    assert honest_row["status"] == "ok" and float(honest_row["total"]) == float(
+        honest_row["possible"]
+    )
+    assert (
+        '"error: ' in text
+    )  # text fields are quoted: a reader splitting on ';' keeps each one whole
 
 
 def test_escaping_and_spreadsheet_neutralising():
@@ -276,19 +311,25 @@ def test_escaping_and_spreadsheet_neutralising():
 
 
 def test_a_long_status_is_summarised_without_losing_a_question():
-    raised = {f"q{i}_question_with_a_long_name": [f"ValueError: {'x' * 300} {i}"] for i in range(1, 8)}
+    raised = {
+        f"q{i}_question_with_a_long_name": [f"ValueError: {'x' * 300} {i}"] for i in range(1, 8)
+    }
     status = grading.compose_status(["RuntimeError: boom (cell 3)"] * 3, raised, ["note"] * 4)
     assert len(status) <= grading.MAX_STATUS
     assert all(q in status for q in raised), status
     assert status.count("boom") == 1 and status.count("note") == 1, status
     many = {f"q{i}": [f"KeyError: {'y' * 50}"] for i in range(1, 31)}
     status = grading.compose_status([], many, ["note"])
-    assert len(status) <= grading.MAX_STATUS and status.startswith("error: answers raised in q1, q2, ")
-    assert all(f"q{i}," in status or f"q{i};" in status for i in range(1, 31)) and status.endswith("more"), (
-        status
+    assert len(status) <= grading.MAX_STATUS and status.startswith(
+        "error: answers raised in q1, q2, "
     )
+    assert all(f"q{i}," in status or f"q{i};" in status for i in range(1, 31)) and status.endswith(
+        "more"
+    ), status
     assert grading.compose_status([], {}, []) == "ok"
-    short = grading.compose_status([], {"q2": ["NameError: a", "NameError: a", "KeyError: 'b'"]}, [])
+    short = grading.compose_status(
+        [], {"q2": ["NameError: a", "NameError: a", "KeyError: 'b'"]}, []
+    )
     assert short == "error: q2: NameError: a | KeyError: 'b'"
 
 

@@ -32,7 +32,9 @@ def _cross(value, sandbox_side: bool = False):
     """``value`` sent over the wire and read back: by the trusted side, or (``sandbox_side``) by the agent."""
     arrays: list[np.ndarray] = []
     tree = json.loads(json.dumps(sandbox_wire.encode(value, arrays)))
-    return sandbox_wire.decode(tree, {f"a{i}": a for i, a in enumerate(arrays)}, functions=sandbox_side)
+    return sandbox_wire.decode(
+        tree, {f"a{i}": a for i, a in enumerate(arrays)}, functions=sandbox_side
+    )
 
 
 def _keras():
@@ -46,7 +48,9 @@ def _slicing_model(n_features: int):
     keras = _keras()
     inputs = keras.Input((24, n_features))
     hidden = keras.layers.GRU(4)(inputs)
-    change = keras.layers.Dense(1, activation="tanh", kernel_regularizer=keras.regularizers.L2(0.01))(hidden)
+    change = keras.layers.Dense(
+        1, activation="tanh", kernel_regularizer=keras.regularizers.L2(0.01)
+    )(hidden)
     return keras.Model(inputs, keras.layers.Add()([inputs[:, -1, :1], change]))
 
 
@@ -69,11 +73,35 @@ def _forged_dense(activation) -> dict:
 @pytest.mark.parametrize(
     "activation",
     [
-        {"module": "keras.config", "class_name": "function", "config": "set_max_epochs", "registered_name": None},
-        {"module": "keras.config", "class_name": "function", "config": "set_max_epochs", "registered_name": "function"},
-        {"module": "keras.utils", "class_name": "function", "config": "clear_session", "registered_name": None},
-        {"module": "keras.config", "class_name": "set_max_epochs", "config": {}, "registered_name": None},
-        {"module": "keras.src.backend.config", "class_name": "function", "config": "set_max_epochs"},
+        {
+            "module": "keras.config",
+            "class_name": "function",
+            "config": "set_max_epochs",
+            "registered_name": None,
+        },
+        {
+            "module": "keras.config",
+            "class_name": "function",
+            "config": "set_max_epochs",
+            "registered_name": "function",
+        },
+        {
+            "module": "keras.utils",
+            "class_name": "function",
+            "config": "clear_session",
+            "registered_name": None,
+        },
+        {
+            "module": "keras.config",
+            "class_name": "set_max_epochs",
+            "config": {},
+            "registered_name": None,
+        },
+        {
+            "module": "keras.src.backend.config",
+            "class_name": "function",
+            "config": "set_max_epochs",
+        },
     ],
     ids=["keras.config", "registered-function", "keras.utils", "as-class", "keras.src"],
 )
@@ -81,7 +109,10 @@ def test_a_keras_config_crosses_only_if_every_callable_is_a_model_part(activatio
     """Row 1: ``keras.config.set_max_epochs`` as a Dense activation passed the old module check and Keras's
     safe_mode, and ran in the trusted worker; now a config is refused unless every class and function it names
     resolves to a Keras layer, op, initializer, regularizer, constraint, activation, loss or optimizer."""
-    weights = [np.zeros((3, 2), "float32"), np.zeros(2, "float32")]  # the right weights: only the callable is wrong
+    weights = [
+        np.zeros((3, 2), "float32"),
+        np.zeros(2, "float32"),
+    ]  # the right weights: only the callable is wrong
     with pytest.raises(sandbox_wire.NotPlainData, match="names|entry"):
         sandbox_wire._decode_keras(_forged_dense(activation), weights)
 
@@ -93,14 +124,20 @@ def test_the_slicing_form_and_built_in_parts_still_cross():
     keras.utils.set_random_seed(1)
     model = _slicing_model(3)
     inputs = keras.Input((24, 3))
-    x = keras.layers.LSTM(3, dropout=0.1, return_sequences=True, kernel_constraint=keras.constraints.MaxNorm(2))(inputs)
+    x = keras.layers.LSTM(
+        3, dropout=0.1, return_sequences=True, kernel_constraint=keras.constraints.MaxNorm(2)
+    )(inputs)
     x = keras.layers.Bidirectional(keras.layers.SimpleRNN(2, activation="relu"))(x)
-    x = keras.layers.Dense(1, activation=keras.activations.gelu, kernel_initializer=keras.initializers.HeNormal(3))(x)
+    x = keras.layers.Dense(
+        1, activation=keras.activations.gelu, kernel_initializer=keras.initializers.HeNormal(3)
+    )(x)
     other = keras.Model(inputs, keras.layers.BatchNormalization()(x))
     sample = np.random.default_rng(0).normal(size=(2, 24, 3)).astype("float32")
     for original in (model, other):
         back = _cross(original, sandbox_side=True)  # with its weights: the output must be the same
-        assert [type(layer).__name__ for layer in back.layers] == [type(layer).__name__ for layer in original.layers]
+        assert [type(layer).__name__ for layer in back.layers] == [
+            type(layer).__name__ for layer in original.layers
+        ]
         np.testing.assert_allclose(back(sample), original(sample), rtol=1e-5)
     config = json.dumps(keras.saving.serialize_keras_object(model))
     assert '"GetItem"' in config  # the slicing form travels as a Keras op
@@ -122,19 +159,28 @@ def test_a_model_crosses_as_architecture_with_only_its_optimizer_and_loss():
     rng = np.random.default_rng(0)
     fitted.fit(rng.normal(size=(16, 24, 3)), rng.normal(size=(16, 1)), epochs=2, verbose=0)
     fitted.compile(
-        optimizer=keras.optimizers.Adam(0.0), loss=keras.losses.Huber(), metrics=[keras.metrics.MeanSquaredError()]
+        optimizer=keras.optimizers.Adam(0.0),
+        loss=keras.losses.Huber(),
+        metrics=[keras.metrics.MeanSquaredError()],
     )
     sent = [w.copy() for w in fitted.get_weights()]
     assert any(not np.array_equal(a, b) for a, b in zip(sent, fresh))
 
-    keras.utils.set_random_seed(7)  # as utils.forecast_grading.score_student_model does before build_model(...)
+    keras.utils.set_random_seed(
+        7
+    )  # as utils.forecast_grading.score_student_model does before build_model(...)
     rebuilt = _cross(fitted)
     assert all(np.array_equal(a, b) for a, b in zip(rebuilt.get_weights(), fresh))
     assert not any(np.array_equal(a, b) for a, b in zip(rebuilt.get_weights(), sent) if a.size > 1)
     assert rebuilt.compiled and isinstance(rebuilt.optimizer, keras.optimizers.Adam)
-    assert float(rebuilt.optimizer.learning_rate.numpy()) == 0.0 and rebuilt.optimizer.iterations.numpy() == 0
+    assert (
+        float(rebuilt.optimizer.learning_rate.numpy()) == 0.0
+        and rebuilt.optimizer.iterations.numpy() == 0
+    )
     assert isinstance(rebuilt.loss, keras.losses.Huber)
-    assert rebuilt.get_compile_config()["metrics"] is None  # metrics are not a compile choice that crosses
+    assert (
+        rebuilt.get_compile_config()["metrics"] is None
+    )  # metrics are not a compile choice that crosses
 
     uncompiled = _cross(_slicing_model(3))
     assert not uncompiled.compiled  # the scorer then compiles it with its own default
@@ -152,10 +198,22 @@ def test_a_layer_keeps_its_weights_and_compile_choices_are_keras_only():
     model = _slicing_model(2)
     model.compile(optimizer="sgd", loss="mse")
     config = keras.saving.serialize_keras_object(model)
-    bad_optimizer = dict(config, compile_config={"optimizer": keras.saving.serialize_keras_object(keras.layers.Dense(1))})
+    bad_optimizer = dict(
+        config,
+        compile_config={"optimizer": keras.saving.serialize_keras_object(keras.layers.Dense(1))},
+    )
     bad_loss = dict(config, compile_config={"optimizer": "adam", "loss": "set_max_epochs"})
-    bad_loss_fn = dict(config, compile_config={"loss": {"module": "keras.config", "class_name": "function",
-                                                        "config": "set_max_epochs", "registered_name": None}})
+    bad_loss_fn = dict(
+        config,
+        compile_config={
+            "loss": {
+                "module": "keras.config",
+                "class_name": "function",
+                "config": "set_max_epochs",
+                "registered_name": None,
+            }
+        },
+    )
     for forged in (bad_optimizer, bad_loss, bad_loss_fn):
         with pytest.raises(sandbox_wire.NotPlainData):
             sandbox_wire._decode_keras(forged, [])
@@ -177,13 +235,20 @@ def test_course_functions_reach_the_student_in_one_form():
 
     passes = [bptt.rnn_backward] + [
         functools.partial(bptt.rnn_backward_variant, **kw)
-        for kw in [{"transpose": False}, {"accumulate": False}, {"tanh_prime": False}, {"bias_scale": 1.01}]
+        for kw in [
+            {"transpose": False},
+            {"accumulate": False},
+            {"tanh_prime": False},
+            {"bias_scale": 1.01},
+        ]
     ]
     received = []
     for backward in passes:
         arrays: list[np.ndarray] = []
         tree = json.loads(json.dumps(sandbox_wire.encode({"args": [backward]}, arrays)))
-        received.append(sandbox_wire.decode(tree, {}, functions=sandbox_agent.course_callable)["args"][0])
+        received.append(
+            sandbox_wire.decode(tree, {}, functions=sandbox_agent.course_callable)["args"][0]
+        )
 
     def form(f):
         return (
@@ -195,7 +260,12 @@ def test_course_functions_reach_the_student_in_one_form():
     assert len({repr(form(f)) for f in received}) == 1, [form(f) for f in received]
     assert [_hostile_gradient_check(f) for f in received] == [0.0] * 5
     rng = np.random.default_rng(0)
-    x, kernel, recurrent, bias = rng.normal(size=(2, 4, 3)), rng.normal(size=(3, 2)), rng.normal(size=(2, 2)), np.zeros(2)
+    x, kernel, recurrent, bias = (
+        rng.normal(size=(2, 4, 3)),
+        rng.normal(size=(3, 2)),
+        rng.normal(size=(2, 2)),
+        np.zeros(2),
+    )
     *_, cache = cells.rnn_forward(x, kernel, recurrent, bias, return_cache=True)
     up = rng.normal(size=(2, 4, 2))
     for original, wrapped in zip(passes, received):
@@ -218,18 +288,25 @@ def test_a_gradient_check_that_tells_partials_apart_scores_no_hidden_case(tmp_pa
     student_dir, dist = built()
     name = "02b_backprop_through_time"
     master = ROOT / "notebooks" / f"{name}.ipynb"
-    solved = student.solved(nbformat.read(master, as_version=4), nbformat.read(student_dir / f"{name}.ipynb", as_version=4))
+    solved = student.solved(
+        nbformat.read(master, as_version=4),
+        nbformat.read(student_dir / f"{name}.ipynb", as_version=4),
+    )
     nbformat.write(solved, tmp_path / "honest.ipynb")
     hostile = nbformat.from_dict(solved)
     attack = "import functools\n\n\n" + inspect.getsource(_hostile_gradient_check)
-    hostile.cells.append(nbformat.v4.new_code_cell(attack.replace("_hostile_gradient_check", "gradient_check")))
+    hostile.cells.append(
+        nbformat.v4.new_code_cell(attack.replace("_hostile_gradient_check", "gradient_check"))
+    )
     nbformat.write(hostile, tmp_path / "hostile.ipynb")
     started = time.monotonic()
     rows = grade(tmp_path, dist, name, [tmp_path / "honest.ipynb", tmp_path / "hostile.ipynb"])
     print(f"\n02b honest + hostile graded in {time.monotonic() - started:.0f} s: {rows}")
     honest, attack = rows["honest.ipynb"], rows["hostile.ipynb"]
     assert honest["status"] == "ok" and honest["total"] == honest["possible"] == 12, honest
-    assert attack["q2_gradient_check"] <= 0.3 + 1e-9, attack  # at most the public share: 10% of 3 points
+    assert attack["q2_gradient_check"] <= 0.3 + 1e-9, (
+        attack
+    )  # at most the public share: 10% of 3 points
     assert attack["total"] <= 12 - 2.7 + 1e-9, attack
 
 
@@ -272,24 +349,37 @@ def test_a_deflate_bomb_is_refused_before_it_is_inflated(monkeypatch):
     whose .npy header declares more than the member holds. An honest archive still crosses."""
     bomb = _zip({"a0.npy": _npy(np.zeros(2 * 1024 * 1024))})
     assert len(bomb) < 40_000
-    with _send_raw({"$a": 0}, bomb) as sock, pytest.raises(sandbox_wire.WireError, match="limit of"):
+    with (
+        _send_raw({"$a": 0}, bomb) as sock,
+        pytest.raises(sandbox_wire.WireError, match="limit of"),
+    ):
         sandbox_wire.recv(sock, time.monotonic() + 5)
 
     monkeypatch.setattr(sandbox_wire, "MAX_UNPACKED", 1024 * 1024)
     stored = _zip({"a0.npy": _npy(np.ones(300_000))}, zipfile.ZIP_STORED)  # 2.4 MB, not compressed
-    with _send_raw({"$a": 0}, stored) as sock, pytest.raises(sandbox_wire.WireError, match="MAX_UNPACKED 1,048,576"):
+    with (
+        _send_raw({"$a": 0}, stored) as sock,
+        pytest.raises(sandbox_wire.WireError, match="MAX_UNPACKED 1,048,576"),
+    ):
         sandbox_wire.recv(sock, time.monotonic() + 5)
 
     liar = io.BytesIO()  # a header that declares 800 MB, then 80 bytes
-    np.lib.format.write_array_header_1_0(liar, {"descr": "<f8", "fortran_order": False, "shape": (10**8,)})
+    np.lib.format.write_array_header_1_0(
+        liar, {"descr": "<f8", "fortran_order": False, "shape": (10**8,)}
+    )
     liar = liar.getvalue() + np.zeros(10).tobytes()
-    with _send_raw({"$a": 0}, _zip({"a0.npy": liar})) as sock, pytest.raises(sandbox_wire.WireError, match="declares"):
+    with (
+        _send_raw({"$a": 0}, _zip({"a0.npy": liar})) as sock,
+        pytest.raises(sandbox_wire.WireError, match="declares"),
+    ):
         sandbox_wire.recv(sock, time.monotonic() + 5)
 
     left, right = socket.socketpair()
     with left, right:
         sandbox_wire.send(left, {"x": np.arange(1000.0)})
-        np.testing.assert_array_equal(sandbox_wire.recv(right, time.monotonic() + 5)["x"], np.arange(1000.0))
+        np.testing.assert_array_equal(
+            sandbox_wire.recv(right, time.monotonic() + 5)["x"], np.arange(1000.0)
+        )
 
 
 # ---------------------------------------------------------------- row 8: parameter bombs
@@ -308,7 +398,11 @@ def test_a_model_too_large_is_refused_before_its_weights_exist(monkeypatch):
     assert len(json.dumps(forged)) < 1000
     with pytest.raises(sandbox_wire.NotPlainData, match="262,144 numbers.*limit of 100,000"):
         sandbox_wire._decode_keras(forged, [])
-    assert global_state.get_global_attribute("uninitialized_variables", []) == []  # none left to allocate later
+    assert (
+        global_state.get_global_attribute("uninitialized_variables", []) == []
+    )  # none left to allocate later
     small = dict(forged, config=dict(forged["config"], input_dim=100))
     embedding = np.ones((100, 4), "float32")
-    assert np.array_equal(sandbox_wire._decode_keras(small, [embedding]).get_weights()[0], embedding)
+    assert np.array_equal(
+        sandbox_wire._decode_keras(small, [embedding]).get_weights()[0], embedding
+    )

@@ -39,8 +39,16 @@ def test_seeded():
     assert not np.array_equal(chrono_bias(8, 50, seed=1), chrono_bias(8, 50, seed=2))
 
 
-@pytest.mark.parametrize(("units", "t_max", "name"), [(0, 10, "units"), (2.5, 10, "units"), (4, 2, "t_max"),
-                                                      (4, "100", "t_max"), (True, 10, "units")])
+@pytest.mark.parametrize(
+    ("units", "t_max", "name"),
+    [
+        (0, 10, "units"),
+        (2.5, 10, "units"),
+        (4, 2, "t_max"),
+        (4, "100", "t_max"),
+        (True, 10, "units"),
+    ],
+)
 def test_bad_arguments_name_the_parameter(units, t_max, name):
     with pytest.raises(ValueError, match=name):
         chrono_bias(units, t_max)
@@ -48,18 +56,27 @@ def test_bad_arguments_name_the_parameter(units, t_max, name):
 
 def test_keras_layer_gets_the_chrono_bias_in_gate_order_i_f_c_o():
     units, t_max = 5, 100
-    layer = keras.layers.LSTM(units, bias_initializer=ChronoInitializer(t_max, seed=7), unit_forget_bias=False)
+    layer = keras.layers.LSTM(
+        units, bias_initializer=ChronoInitializer(t_max, seed=7), unit_forget_bias=False
+    )
     layer.build((None, 3, 2))
-    np.testing.assert_allclose(np.asarray(layer.cell.bias), chrono_bias(units, t_max, seed=7), rtol=1e-6)
+    np.testing.assert_allclose(
+        np.asarray(layer.cell.bias), chrono_bias(units, t_max, seed=7), rtol=1e-6
+    )
     # Keras splits the bias as i, f, c, o (keras/src/layers/rnn/lstm.py): check that the forget part is what
     # makes the gate keep the state, by running one step with zero weights and a cell state of 1
     cell = layer.cell
     cell.kernel.assign(np.zeros(cell.kernel.shape))
     cell.recurrent_kernel.assign(np.zeros(cell.recurrent_kernel.shape))
-    _, (h, c) = cell(np.zeros((1, 2), "float32"), [np.zeros((1, units), "float32"), np.ones((1, units), "float32")])
+    _, (h, c) = cell(
+        np.zeros((1, 2), "float32"),
+        [np.zeros((1, units), "float32"), np.ones((1, units), "float32")],
+    )
     b_i, b_f = np.split(chrono_bias(units, t_max, seed=7), 4)[:2]
     sig = lambda z: 1 / (1 + np.exp(-z))  # noqa: E731
-    np.testing.assert_allclose(np.asarray(c)[0], sig(b_f) * 1 + sig(b_i) * 0, rtol=1e-5)  # candidate tanh(0) = 0
+    np.testing.assert_allclose(
+        np.asarray(c)[0], sig(b_f) * 1 + sig(b_i) * 0, rtol=1e-5
+    )  # candidate tanh(0) = 0
 
 
 def test_initializer_rejects_a_non_lstm_shape_and_round_trips_its_config():

@@ -21,7 +21,13 @@ def test_notebook_executes(path: Path, tmp_path: Path) -> None:
     nb, seconds, _ = execute(path, mode="ci", out_dir=tmp_path)
     NOTEBOOK_TIMES[path.name] = seconds
     print(f"{path.name}: {seconds:.1f} s")
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.output_type == "error"]
+    errors = [
+        o
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if o.output_type == "error"
+    ]
     assert not errors
     site.store(path, nb, mode="ci")  # tests/test_site.py then builds the CI-mode site from this run
 
@@ -30,8 +36,14 @@ def test_a_raising_notebook_fails(tmp_path: Path) -> None:
     """The harness must fail on an error: a notebook whose cell raises."""
     import papermill
 
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("raise ValueError('broken on purpose')")])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell("raise ValueError('broken on purpose')")]
+    )
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     path = tmp_path / "99_broken.ipynb"
     nbformat.write(nb, path)
     with pytest.raises(papermill.PapermillExecutionError, match="broken on purpose"):
@@ -63,9 +75,13 @@ def test_printed_text_ignores_how_streams_are_chunked() -> None:
     one = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x")])
     one.cells[0].outputs = [nbformat.v4.new_output("stream", name="stdout", text="a = 1\nb = 2\n")]
     two = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x")])
-    two.cells[0].outputs = [nbformat.v4.new_output("stream", name="stdout", text=t) for t in ("a = 1\n", "b = 2\n")]
+    two.cells[0].outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text=t) for t in ("a = 1\n", "b = 2\n")
+    ]
     other = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x")])
-    other.cells[0].outputs = [nbformat.v4.new_output("stream", name="stdout", text="a = 1\nb = 3\n")]
+    other.cells[0].outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text="a = 1\nb = 3\n")
+    ]
     assert _printed(one) == _printed(two)
     assert _printed(one) != _printed(other)
 
@@ -91,12 +107,22 @@ def write_jena_shaped_csv(folder: Path, seed: int = 0) -> Path:
     spec = DATASETS["jena"]
     rng = np.random.default_rng(seed)
     index = pd.date_range(spec.first, spec.last, freq="10min")
-    index = index.delete(np.sort(rng.choice(np.arange(1, len(index) - 1), len(index) - spec.rows, replace=False)))
+    index = index.delete(
+        np.sort(rng.choice(np.arange(1, len(index) - 1), len(index) - spec.rows, replace=False))
+    )
     n = len(index)
     year = 2 * np.pi * index.day_of_year.to_numpy() / 365.25
     day = 2 * np.pi * (index.hour.to_numpy() + index.minute.to_numpy() / 60) / 24
-    weather = np.convolve(rng.normal(size=n + 287), np.ones(288) / np.sqrt(288), mode="valid")  # 2-day memory
-    temp = 9.5 - 9 * np.cos(year - 0.35) - 3.5 * np.cos(day - 0.6) + 3 * weather + 0.2 * rng.normal(size=n)
+    weather = np.convolve(
+        rng.normal(size=n + 287), np.ones(288) / np.sqrt(288), mode="valid"
+    )  # 2-day memory
+    temp = (
+        9.5
+        - 9 * np.cos(year - 0.35)
+        - 3.5 * np.cos(day - 0.6)
+        + 3 * weather
+        + 0.2 * rng.normal(size=n)
+    )
     pressure = 989 + 4 * weather + 0.3 * rng.normal(size=n)
     rh = np.clip(75 - 15 * np.sin(day - 1) + 5 * rng.normal(size=n), 10, 100)
     vpmax = 6.1078 * np.exp(17.27 * temp / (temp + 237.3))
@@ -110,7 +136,11 @@ def write_jena_shaped_csv(folder: Path, seed: int = 0) -> Path:
     frame.insert(0, JENA_COLUMNS[0], index.strftime("%d.%m.%Y %H:%M:%S"))
     path = folder / spec.member
     header = ",".join(f'"{name}"' for name in JENA_COLUMNS)
-    path.write_text(header + "\r\n" + frame.to_csv(index=False, header=False, float_format="%.2f", lineterminator="\r\n"))
+    path.write_text(
+        header
+        + "\r\n"
+        + frame.to_csv(index=False, header=False, float_format="%.2f", lineterminator="\r\n")
+    )
     return path
 
 
@@ -124,10 +154,15 @@ def test_lab_runs_on_the_jena_format(tmp_path: Path, monkeypatch) -> None:
         (tmp_path / beijing.name).symlink_to(beijing)
     monkeypatch.setenv("RNN_COURSE_DATA", str(tmp_path))
     path = ROOT / "notebooks" / "06_weather_forecast_lab.ipynb"
-    parameters = {"DATASET": "jena", "RESULTS_PATH": str(tmp_path / "results.csv")}  # keep notebooks/results/ Beijing's
+    parameters = {
+        "DATASET": "jena",
+        "RESULTS_PATH": str(tmp_path / "results.csv"),
+    }  # keep notebooks/results/ Beijing's
     nb, _, _ = execute(path, parameters, mode="ci", out_dir=tmp_path / "out")
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert not [o for o in outputs if o.output_type == "error"]
     stderr = "".join(o.text for o in outputs if o.output_type == "stream" and o.name == "stderr")
-    assert "DatasetChecksumWarning" in stderr and "passed every schema check (420,551 rows" in stderr
+    assert (
+        "DatasetChecksumWarning" in stderr and "passed every schema check (420,551 rows" in stderr
+    )
     assert any("jena: " in text and "hourly rows" in text for text in _printed(nb))

@@ -27,7 +27,9 @@ MASTER = "notebooks/01_rnn_unrolling.ipynb"
 MARKER = "rnn-course-isolation-marker-5c1e"
 MB = 1024 * 1024
 
-needs_bwrap = pytest.mark.skipif(sandbox.bwrap_path() is None, reason="bwrap is not installed (CI installs it)")
+needs_bwrap = pytest.mark.skipif(
+    sandbox.bwrap_path() is None, reason="bwrap is not installed (CI installs it)"
+)
 needs_cgroup = pytest.mark.skipif(
     sandbox_limits.mechanism() is sandbox_limits.Rlimits,
     reason="a sandbox's memory and CPU are limited as a whole only through a cgroup (root with cgroup v1, or a "
@@ -73,9 +75,22 @@ def _link_venv(dest: Path, base_python: Path | None = None) -> Path:
     return venv / "bin" / "python"
 
 
-def _grade_master(course: Path, python: Path, run_as: list[str] | None = None, env: dict | None = None):
+def _grade_master(
+    course: Path, python: Path, run_as: list[str] | None = None, env: dict | None = None
+):
     """Grade master 01 as a submission with the README's command in ``course``: (row, stderr)."""
-    command = [*(run_as or []), str(python), "-m", "tools.grade", "01", MASTER, "--out", "g.csv", "--timeout", "240"]
+    command = [
+        *(run_as or []),
+        str(python),
+        "-m",
+        "tools.grade",
+        "01",
+        MASTER,
+        "--out",
+        "g.csv",
+        "--timeout",
+        "240",
+    ]
     process = subprocess.Popen(
         command,
         cwd=course,
@@ -97,7 +112,9 @@ def _grade_master(course: Path, python: Path, run_as: list[str] | None = None, e
 
 
 @needs_bwrap
-def test_grading_works_with_the_course_and_venv_under_tmp_in_a_folder_with_a_space(tmp_path_factory):
+def test_grading_works_with_the_course_and_venv_under_tmp_in_a_folder_with_a_space(
+    tmp_path_factory,
+):
     """The course and a hard-linked venv under ``/tmp/.../with space/``: the master scores full marks."""
     top = Path("/tmp") / f"rnn grading {os.getpid()}"  # /tmp itself, whatever TMPDIR says
     top.mkdir()
@@ -140,12 +157,18 @@ def test_grading_works_for_an_unprivileged_user_with_the_course_in_its_home():
     if os.geteuid() != 0:
         pytest.skip("creating a throw-away user needs root (CI runs as root)")
     if not all(shutil.which(tool) for tool in ("useradd", "userdel", "runuser")):
-        pytest.skip("useradd, userdel and runuser are needed to run the grader as a throw-away user")
+        pytest.skip(
+            "useradd, userdel and runuser are needed to run the grader as a throw-away user"
+        )
     base = _python_for_others()
     if base is None:
-        pytest.skip(f"no Python {sys.version_info[0]}.{sys.version_info[1]} that an unprivileged user can run")
+        pytest.skip(
+            f"no Python {sys.version_info[0]}.{sys.version_info[1]} that an unprivileged user can run"
+        )
     user = f"rnngrade{os.getpid() % 100000}"
-    subprocess.run(["useradd", "--create-home", "--shell", "/bin/sh", user], check=True, capture_output=True)
+    subprocess.run(
+        ["useradd", "--create-home", "--shell", "/bin/sh", user], check=True, capture_output=True
+    )
     try:
         home = Path(pwd.getpwnam(user).pw_dir)
         assert str(home).startswith("/home/"), home
@@ -157,12 +180,21 @@ def test_grading_works_for_an_unprivileged_user_with_the_course_in_its_home():
             text=True,
         )
         if probe.returncode != 0 or (userns.exists() and userns.read_text().strip() == "0"):
-            pytest.skip(f"unprivileged user namespaces are unavailable here: {probe.stderr.strip()[:200]}")
+            pytest.skip(
+                f"unprivileged user namespaces are unavailable here: {probe.stderr.strip()[:200]}"
+            )
         course = home / "rnn-course"
         _copy_course(course)
-        subprocess.run(["chown", "-R", f"{user}:", str(course)], check=True)  # before the venv: its files stay root's
+        subprocess.run(
+            ["chown", "-R", f"{user}:", str(course)], check=True
+        )  # before the venv: its files stay root's
         python = _link_venv(course, None if base == Path(sys._base_executable).resolve() else base)
-        env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8", "USER": user}
+        env = {
+            "PATH": "/usr/local/bin:/usr/bin:/bin",
+            "HOME": str(home),
+            "LANG": "C.UTF-8",
+            "USER": user,
+        }
         row, out, err = _grade_master(course, python, run_as, env)
         print(out, err[-600:])
         assert (row["status"], float(row["total"]), float(row["possible"])) == ("ok", 5.0, 5.0), row
@@ -175,22 +207,35 @@ def test_grading_works_for_an_unprivileged_user_with_the_course_in_its_home():
             "    print(sandbox_limits.mechanism().name, box.names['started']['value'])\n"
         )
         result = subprocess.run(
-            [*run_as, str(python), "-c", spawn], cwd=course, env=env, capture_output=True, text=True, timeout=300
+            [*run_as, str(python), "-c", spawn],
+            cwd=course,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
         print(result.stdout)
         kind, started = result.stdout.split()[-2:]
         assert int(started) < 64, (kind, started, result.stderr[-600:])
-        assert err.count("note: no cgroup") == (kind == "rlimits"), err  # once per batch, where it applies
+        assert err.count("note: no cgroup") == (kind == "rlimits"), (
+            err
+        )  # once per batch, where it applies
     finally:
         subprocess.run(["userdel", "--remove", user], capture_output=True)
 
 
 @needs_bwrap
-def test_a_path_the_sandbox_cannot_see_stops_the_batch_with_a_message_naming_it(monkeypatch, tmp_path, capsys):
+def test_a_path_the_sandbox_cannot_see_stops_the_batch_with_a_message_naming_it(
+    monkeypatch, tmp_path, capsys
+):
     """The virtual environment hidden inside the sandbox: one clear error before the batch, no CSV of zeros."""
-    monkeypatch.setattr(sandbox, "_python_mounts", lambda: [])  # as a mount that hides the venv would
+    monkeypatch.setattr(
+        sandbox, "_python_mounts", lambda: []
+    )  # as a mount that hides the venv would
     venv = str(Path(sys.prefix).resolve())
-    with pytest.raises(sandbox.SandboxUnavailable, match="cannot see .*" + venv.replace("+", r"\+")):
+    with pytest.raises(
+        sandbox.SandboxUnavailable, match="cannot see .*" + venv.replace("+", r"\+")
+    ):
         sandbox.check_bwrap()
     out = tmp_path / "g.csv"
     assert grading.main(["01", str(ROOT / MASTER), "--out", str(out)]) == 2
@@ -243,15 +288,22 @@ def test_memory_limit_covers_children_dev_shm_and_tmpfs():
     deadline = time.monotonic() + 180
     with sandbox.Sandbox([FILL], ["exit_codes"], deadline, memory_mb=2048, limits=limits) as box:
         codes = box.names["exit_codes"]["value"]
-        assert sum(code == -9 for code in codes) >= 2, codes  # at most one 300 MB child fits with the agent
+        assert sum(code == -9 for code in codes) >= 2, (
+            codes
+        )  # at most one 300 MB child fits with the agent
         written, why = box.call("fill", ("/dev/shm/big", 200), {})
         assert written <= sandbox.SHM_BYTES // MB and why == "OSError", (written, why)
-        assert box.call("fill", ("/tmp/a", 200), {}) == (200, "ok")  # 264 MB of tmpfs so far, with the agent
+        assert box.call("fill", ("/tmp/a", 200), {}) == (
+            200,
+            "ok",
+        )  # 264 MB of tmpfs so far, with the agent
         with pytest.raises(sandbox.SandboxGone, match="used more than 512 MB of memory"):
             for name in ("b", "c"):  # 764 MB of tmpfs in all
                 box.call("fill", (f"/tmp/{name}", 250), {})
         peak = box.peak_bytes()
-        print(f"\nchildren exit codes {codes}; /dev/shm took {written} MB; peak {peak and peak / MB} MB")
+        print(
+            f"\nchildren exit codes {codes}; /dev/shm took {written} MB; peak {peak and peak / MB} MB"
+        )
         assert peak is None or peak <= 512 * MB
     if parent:
         assert set(parent.glob("rnn-sandbox-*")) == before, "a sandbox's cgroup was left behind"
@@ -273,7 +325,9 @@ SPAWN = (
 def test_a_sandbox_cannot_start_more_tasks_than_its_limit():
     cells = [SPAWN]
     limits = sandbox_limits.Limits(2048, 64, 1.0)
-    with sandbox.Sandbox(cells, ["started", "refused"], time.monotonic() + 120, limits=limits) as box:
+    with sandbox.Sandbox(
+        cells, ["started", "refused"], time.monotonic() + 120, limits=limits
+    ) as box:
         started, refused = box.names["started"]["value"], box.names["refused"]["value"]
     print(f"\nstarted {started} processes, then {refused}")
     assert started < 64 and refused is not None, (started, refused)
@@ -299,7 +353,9 @@ def test_a_sandbox_of_16_busy_processes_gets_its_cpu_quota_and_its_neighbour_run
     limits = sandbox_limits.Limits(1024, 64, 1.0)
     deadline = time.monotonic() + 240
     with sandbox.Sandbox(honest, [], deadline, limits=limits) as neighbour:
-        alone = [1.0 / neighbour.call("spin", (1.0,), {})]  # its share of the CPU without the busy sandbox
+        alone = [
+            1.0 / neighbour.call("spin", (1.0,), {})
+        ]  # its share of the CPU without the busy sandbox
         with sandbox.Sandbox(busy, [], deadline, limits=limits):
             time.sleep(1)
             used, started = _busy_cpu_seconds(MARKER), time.monotonic()
@@ -313,7 +369,10 @@ def test_a_sandbox_of_16_busy_processes_gets_its_cpu_quota_and_its_neighbour_run
         f"{beside:.2f} beside it (load {os.getloadavg()[0]:.1f})"
     )
     assert used <= 1.2 * limits.cpus * window + 0.5, (used, window)
-    assert beside >= 0.5 * share, (beside, alone)  # 16 busy processes without a cgroup leave it 1/17 on a quiet machine
+    assert beside >= 0.5 * share, (
+        beside,
+        alone,
+    )  # 16 busy processes without a cgroup leave it 1/17 on a quiet machine
 
 
 @needs_bwrap
@@ -332,13 +391,17 @@ def test_files_only_root_may_read_are_empty_in_the_sandbox():
         pytest.skip("no /etc/shadow here")
     with sandbox.Sandbox(cells, [], time.monotonic() + 120) as box:
         got = box.call("read", (str(shadow),), {})
-        world_readable = box.call("read", ("/etc/hostname",), {}) if Path("/etc/hostname").exists() else None
+        world_readable = (
+            box.call("read", ("/etc/hostname",), {}) if Path("/etc/hostname").exists() else None
+        )
     assert got in ("", "PermissionError"), got[:20]
     if world_readable is not None:
         assert world_readable == Path("/etc/hostname").read_bytes().decode("latin-1")
 
 
-@pytest.mark.skipif(sandbox_limits.mechanism() is not sandbox_limits.CgroupV1, reason="cgroup v1 as root only")
+@pytest.mark.skipif(
+    sandbox_limits.mechanism() is not sandbox_limits.CgroupV1, reason="cgroup v1 as root only"
+)
 def test_cgroups_left_by_a_killed_grader_are_swept_and_live_ones_kept():
     parent = sandbox_limits._own_v1_dir("pids") or sandbox_limits._own_v1_dir("memory")
     stale, fresh = parent / "rnn-sandbox-stale-test", parent / "rnn-sandbox-fresh-test"

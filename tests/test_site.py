@@ -31,7 +31,11 @@ IMAGE_TYPES = ("image/png", "image/jpeg", "image/svg+xml", "image/gif")
 
 def _notebook(*cells) -> nbformat.NotebookNode:
     nb = nbformat.v4.new_notebook(cells=list(cells))
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     return nb
 
 
@@ -41,7 +45,9 @@ def test_slide_structure_is_derived_from_headings() -> None:
     setup.metadata["tags"] = ["setup"]
     nb = _notebook(md("# 01 · Title\n\nbadges"), md("## Overview\ntext"), setup, md("### A part"), code("1 + 1"),
                    md("plain prose, with a ## inside"), md("#### a small heading"))  # fmt: skip
-    types = [c.metadata["slideshow"]["slide_type"] for c in site.slides_notebook(nb, "01_x.ipynb").cells]
+    types = [
+        c.metadata["slideshow"]["slide_type"] for c in site.slides_notebook(nb, "01_x.ipynb").cells
+    ]
     # a short code cell stays with the heading that introduces it; prose after code starts a sub-slide
     assert types == ["slide", "slide", "skip", "subslide", "-", "subslide", "subslide"]
 
@@ -61,17 +67,29 @@ def test_a_widget_is_shown_as_what_it_displayed() -> None:
     """A widget's view needs a kernel and a CDN: the page shows a note and its Output widgets' saved outputs."""
     cell = nbformat.v4.new_code_cell("interact(f, w=0.5)")
     view = {"model_id": "box", "version_major": 2, "version_minor": 0}
-    cell.outputs = [nbformat.v4.new_output("display_data", data={"text/plain": "interactive(...)", site.WIDGET_VIEW: view})]
+    cell.outputs = [
+        nbformat.v4.new_output(
+            "display_data", data={"text/plain": "interactive(...)", site.WIDGET_VIEW: view}
+        )
+    ]
     nb = _notebook(nbformat.v4.new_markdown_cell("# 99 · Widget"), cell)
-    figure = {"output_type": "display_data", "metadata": {}, "data": {"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"}}
+    figure = {
+        "output_type": "display_data",
+        "metadata": {},
+        "data": {"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"},
+    }
     nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"version_major": 2, "version_minor": 0, "state": {
         "box": {"model_name": "VBoxModel", "state": {"children": ["IPY_MODEL_slider", "IPY_MODEL_out"]}},
         "slider": {"model_name": "FloatSliderModel", "state": {}},
         "out": {"model_name": "OutputModel", "state": {"outputs": [figure]}}}}}  # fmt: skip
     page = site.page_notebook(nb, "99_widget.ipynb", site.load_config())
     outputs = page.cells[1].outputs
-    assert "widgets" not in page.metadata and not any(site.WIDGET_VIEW in o.get("data", {}) for o in outputs)
-    assert "interactive widget" in outputs[0].text and outputs[1].data["image/png"] == "iVBORw0KGgo="
+    assert "widgets" not in page.metadata and not any(
+        site.WIDGET_VIEW in o.get("data", {}) for o in outputs
+    )
+    assert (
+        "interactive widget" in outputs[0].text and outputs[1].data["image/png"] == "iVBORw0KGgo="
+    )
     nbformat.validate(page)
 
 
@@ -85,7 +103,9 @@ def test_pages_url_follows_the_slug() -> None:
 def test_merge_refuses_outputs_of_other_code() -> None:
     ran = _notebook(nbformat.v4.new_code_cell("print(1)"))
     ran.cells[0].outputs = [nbformat.v4.new_output("stream", name="stdout", text="1\n")]
-    edited = _notebook(nbformat.v4.new_markdown_cell("new prose"), nbformat.v4.new_code_cell("print(1)"))
+    edited = _notebook(
+        nbformat.v4.new_markdown_cell("new prose"), nbformat.v4.new_code_cell("print(1)")
+    )
     ran.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}}}
     merged = site.merge_outputs(edited, ran)
     assert merged.cells[0].source == "new prose" and merged.cells[1].outputs[0].text == "1\n"
@@ -94,7 +114,9 @@ def test_merge_refuses_outputs_of_other_code() -> None:
         site.merge_outputs(_notebook(nbformat.v4.new_code_cell("print(2)")), ran)
 
 
-def test_cache_reuses_outputs_after_a_prose_edit_and_reruns_after_a_code_edit(tmp_path: Path) -> None:
+def test_cache_reuses_outputs_after_a_prose_edit_and_reruns_after_a_code_edit(
+    tmp_path: Path,
+) -> None:
     path = tmp_path / "99_tiny.ipynb"
     nbformat.write(_notebook(nbformat.v4.new_markdown_cell("# 99 · Tiny"), nbformat.v4.new_code_cell(
         "import random\nprint(random.random())")), path)  # fmt: skip
@@ -105,7 +127,9 @@ def test_cache_reuses_outputs_after_a_prose_edit_and_reruns_after_a_code_edit(tm
     nbformat.write(nb, path)
     second = site.executed_notebook(path, "lecture", cache, log.append)
     assert second.cells[0].source == "# 99 · Tiny, reworded"
-    assert second.cells[1].outputs[0].text == first.cells[1].outputs[0].text  # a random number: not re-run
+    assert (
+        second.cells[1].outputs[0].text == first.cells[1].outputs[0].text
+    )  # a random number: not re-run
     nb.cells[1].source += "\nprint('more')"
     nbformat.write(nb, path)
     third = site.executed_notebook(path, "lecture", cache, log.append)
@@ -124,7 +148,9 @@ def built(tmp_path_factory) -> Path:
     start = time.perf_counter()
     result = subprocess.run([sys.executable, "-m", "tools.site.build", "--mode", "ci", "--out", str(out)],
                             cwd=ROOT, capture_output=True, text=True, timeout=3600)  # fmt: skip
-    report = "\n".join(line for line in result.stdout.splitlines() if not re.match(r"[IEW]\d{4} ", line))
+    report = "\n".join(
+        line for line in result.stdout.splitlines() if not re.match(r"[IEW]\d{4} ", line)
+    )
     print(f"site build (CI mode): {time.perf_counter() - start:.1f} s\n{report}")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
     return out
@@ -143,12 +169,20 @@ def test_site_has_every_page_deck_and_asset(built: Path) -> None:
                  "_static/revealjs/dist/reveal.js", "_static/revealjs/LICENSE"):  # fmt: skip
         assert (built / file).is_file(), file
     assert "forget gate" in (built / "glossary.html").read_text(encoding="utf-8")
-    for page in site.GUIDES.values():  # the guides of docs/ are pages too, linked from the landing page
+    for (
+        page
+    ) in site.GUIDES.values():  # the guides of docs/ are pages too, linked from the landing page
         assert (built / f"{page}.html").is_file(), page
         assert f'href="{page}.html"' in index, f"index does not link the guide {page}"
     for html in built.rglob("*.html"):  # every script and style sheet is the site's own
-        remote = re.findall(r"<(?:script|link)[^>]+(?:src|href)=\"(https?://[^\"]+)\"", html.read_text(encoding="utf-8"))
-        assert not [u for u in remote if not u.startswith("https://github.com/")], (html.name, remote)
+        remote = re.findall(
+            r"<(?:script|link)[^>]+(?:src|href)=\"(https?://[^\"]+)\"",
+            html.read_text(encoding="utf-8"),
+        )
+        assert not [u for u in remote if not u.startswith("https://github.com/")], (
+            html.name,
+            remote,
+        )
 
 
 def _figures(nb: nbformat.NotebookNode) -> int:
@@ -169,7 +203,9 @@ def test_site_in_a_real_browser(built: Path, tmp_path: Path) -> None:
     blocked: list[str] = []
     figures = {p.stem: _figures(nbformat.read(site.source_dir("ci") / "notebooks" / p.name, as_version=4))
                for p in NOTEBOOKS}  # fmt: skip
-    assert sum(figures.values()) > 0, "no notebook has a figure: the executed notebooks lost their outputs"
+    assert sum(figures.values()) > 0, (
+        "no notebook has a figure: the executed notebooks lost their outputs"
+    )
     with site.serve(built) as base, site.browser(tmp_path / "profile", blocked) as context:
         page = context.new_page()
         errors: list[str] = []
@@ -177,31 +213,48 @@ def test_site_in_a_real_browser(built: Path, tmp_path: Path) -> None:
 
         page.goto(base + "index.html", wait_until="load")
         page.screenshot(path=str(tmp_path / "index.png"), full_page=True)
-        listed = page.eval_on_selector_all("article a", "links => links.map(a => a.getAttribute('href'))")
+        listed = page.eval_on_selector_all(
+            "article a", "links => links.map(a => a.getAttribute('href'))"
+        )
         assert {f"notebooks/{p.stem}.html" for p in NOTEBOOKS} <= set(listed), listed
 
         page.goto(base + "search.html?q=forget+gate", wait_until="load")  # Sphinx's search, offline
         page.wait_for_selector("#search-results ul.search li")
-        hits = page.eval_on_selector_all("#search-results ul.search li a", "xs => xs.map(a => a.getAttribute('href'))")
+        hits = page.eval_on_selector_all(
+            "#search-results ul.search li a", "xs => xs.map(a => a.getAttribute('href'))"
+        )
         assert any(h.startswith("notebooks/03_lstm_gates.html") for h in hits), hits
 
         for path in NOTEBOOKS:
             page.goto(base + f"notebooks/{path.stem}.html", wait_until="load")
             site.wait_for_mathjax(page)
-            page.evaluate("() => document.querySelector('div.cell_output img')?.scrollIntoView({block: 'center'})")
+            page.evaluate(
+                "() => document.querySelector('div.cell_output img')?.scrollIntoView({block: 'center'})"
+            )
             page.screenshot(path=str(tmp_path / f"{path.stem}.png"))  # the first figure in view
-            images = page.eval_on_selector_all("article img", "xs => xs.map(i => [i.src, i.complete && i.naturalWidth])")
+            images = page.eval_on_selector_all(
+                "article img", "xs => xs.map(i => [i.src, i.complete && i.naturalWidth])"
+            )
             assert not [src for src, width in images if not width], f"{path.name}: broken images"
             shown = page.locator("article div.cell_output img").count()
-            assert shown >= figures[path.stem], f"{path.name}: {shown} figures shown, {figures[path.stem]} in the run"
+            assert shown >= figures[path.stem], (
+                f"{path.name}: {shown} figures shown, {figures[path.stem]} in the run"
+            )
             text = page.inner_text("article")
-            assert "$$" not in text and "\\[" not in text and "\\(" not in text, f"{path.name}: raw TeX on the page"
+            assert "$$" not in text and "\\[" not in text and "\\(" not in text, (
+                f"{path.name}: raw TeX on the page"
+            )
             if page.locator("article .math").count():
-                assert page.locator("article .MathJax").count() > 0, f"{path.name}: MathJax rendered nothing"
+                assert page.locator("article .MathJax").count() > 0, (
+                    f"{path.name}: MathJax rendered nothing"
+                )
 
         page.goto(base + f"slides/{NOTEBOOKS[0].stem}.slides.html", wait_until="load")
         page.wait_for_function("() => window.Reveal && Reveal.isReady()")
-        assert page.evaluate("() => Reveal.getIndices().h") == 0 and page.evaluate("() => Reveal.getTotalSlides()") > 2
+        assert (
+            page.evaluate("() => Reveal.getIndices().h") == 0
+            and page.evaluate("() => Reveal.getTotalSlides()") > 2
+        )
         page.screenshot(path=str(tmp_path / "slide1.png"))
         page.keyboard.press("ArrowRight")
         page.wait_for_function("() => Reveal.getIndices().h === 1")

@@ -53,16 +53,21 @@ def test_setup_cell_is_identical_everywhere() -> None:
 
 # --- each check fails on a notebook broken on purpose --------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def good() -> nbformat.NotebookNode:
     return nbformat.read(ROOT / "notebooks" / "01_rnn_unrolling.ipynb", as_version=4)
 
 
 def _index(nb, heading: str) -> int:
-    return next(i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and heading in c.source)
+    return next(
+        i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and heading in c.source
+    )
 
 
-@pytest.mark.parametrize("heading", ["## Overview", "## Setup", "## Exercises", "## Summary", "## Further reading"])
+@pytest.mark.parametrize(
+    "heading", ["## Overview", "## Setup", "## Exercises", "## Summary", "## Further reading"]
+)
 def test_skeleton_check_catches_a_missing_part(good, heading: str) -> None:
     nb = copy.deepcopy(good)
     del nb.cells[_index(nb, heading)]
@@ -129,13 +134,17 @@ def test_cell_length_exemptions_name_long_cells_that_exist() -> None:
         nb = nbformat.read(ROOT / "notebooks" / f"{stem}.ipynb", as_version=4)
         (cell,) = [c for c in nb.cells if c.get("id") == cell_id]
         assert cell.cell_type == "code" and reason.strip(), (stem, cell_id)
-        assert len(cell.source.splitlines()) > nbcheck.MAX_CELL_LINES, f"{stem} {cell_id} is short now: drop it"
+        assert len(cell.source.splitlines()) > nbcheck.MAX_CELL_LINES, (
+            f"{stem} {cell_id} is short now: drop it"
+        )
     assert {f"{stem}.ipynb" for stem in nbcheck.CELL_LENGTH_PENDING} <= {p.name for p in NOTEBOOKS}
 
 
 def test_sync_check_catches_an_out_of_sync_badge(tmp_path: Path) -> None:
     nb = nbformat.read(NOTEBOOKS[0], as_version=4)
-    nb.cells[0].source = nb.cells[0].source.replace("colab.research.google.com/github/", "colab.example/")
+    nb.cells[0].source = nb.cells[0].source.replace(
+        "colab.research.google.com/github/", "colab.example/"
+    )
     folder = tmp_path / "notebooks"
     folder.mkdir()
     nbformat.write(nb, folder / NOTEBOOKS[0].name)
@@ -143,6 +152,7 @@ def test_sync_check_catches_an_out_of_sync_badge(tmp_path: Path) -> None:
 
 
 # --- figures and utils ---------------------------------------------------------------------------------------
+
 
 def test_every_figure_in_img_is_drawn_by_code_and_every_drawing_renders(tmp_path: Path) -> None:
     from tools.authoring.diagrams import all_figures, save
@@ -169,7 +179,9 @@ def test_importing_utils_has_no_side_effects() -> None:
         "assert random.getstate() == state, 'random seeded'\n"
         "assert (np.random.get_state()[1] == np_state).all(), 'numpy seeded'\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout == "", "importing utils printed something"
 
@@ -192,12 +204,19 @@ def test_setup_seeds_and_reports(capsys) -> None:
 
 # --- the README and the guides ---------------------------------------------------------------------------------------
 
-GUIDE_FILES = [ROOT / "README.md", ROOT / "CONTRIBUTING.md", ROOT / "GLOSSARY.md", *sorted(ROOT.glob("docs/*.md"))]
+GUIDE_FILES = [
+    ROOT / "README.md",
+    ROOT / "CONTRIBUTING.md",
+    ROOT / "GLOSSARY.md",
+    *sorted(ROOT.glob("docs/*.md")),
+]
 
 
 @pytest.mark.parametrize("doc", GUIDE_FILES, ids=lambda p: p.relative_to(ROOT).as_posix())
 def test_every_relative_link_of_the_guides_resolves(doc: Path) -> None:
-    text = re.sub(r"```.*?```|`[^`\n]*`", "", doc.read_text(encoding="utf-8"), flags=re.S)  # not code
+    text = re.sub(
+        r"```.*?```|`[^`\n]*`", "", doc.read_text(encoding="utf-8"), flags=re.S
+    )  # not code
     targets = re.findall(r"\]\(([^)\s]+)\)", text) + re.findall(r'<img src="([^"]+)"', text)
     relative = [t for t in targets if not re.match(r"^[a-z]+:|^#", t)]
     broken = [t for t in relative if not (doc.parent / t.split("#")[0]).exists()]
@@ -214,7 +233,9 @@ def test_readme_stays_short() -> None:
 
 def test_setup_cell_is_short() -> None:
     source = sync.setup_source(sync.load_config(), student=True)
-    code = [line for line in source.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    code = [
+        line for line in source.splitlines() if line.strip() and not line.lstrip().startswith("#")
+    ]
     assert len(code) <= 12, f"the set-up cell has {len(code)} lines of code; the limit is 12"
     assert max(len(line) for line in source.splitlines()) <= 100
 
@@ -222,10 +243,14 @@ def test_setup_cell_is_short() -> None:
 def test_setup_cell_prints_nothing_that_looks_like_an_error(tmp_path: Path) -> None:
     """On a CPU machine TensorFlow's C++ runtime writes notices and a ``failed call to cuInit`` error to file
     descriptor 2 at import and at the first device query; the set-up cell hides them, and prints its report."""
-    env = {k: v for k, v in os.environ.items() if k not in ("RNN_COURSE_ROOT", "TF_CPP_MIN_LOG_LEVEL")}
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("RNN_COURSE_ROOT", "TF_CPP_MIN_LOG_LEVEL")
+    }
     source = sync.setup_source(sync.load_config())
     command = [sys.executable, "-c", source]
-    result = subprocess.run(command, cwd=ROOT / "notebooks", env=env, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        command, cwd=ROOT / "notebooks", env=env, capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "Seed 42" in result.stdout
     pattern = re.compile(r"\b(E0000|W0000|I0000|WARNING|error|Error)\b")
@@ -237,7 +262,9 @@ def _imported_modules(source: str) -> set[str]:
     """The top-level modules a cell's code imports (``import a.b`` and ``from a.b import c`` give ``a``)."""
     import ast
 
-    code = "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!")))
+    code = "\n".join(
+        line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))
+    )
     try:
         tree = ast.parse(code)
     except SyntaxError:

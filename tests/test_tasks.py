@@ -108,12 +108,20 @@ def test_batches_are_fresh_seeded_and_shaped():
     a = adding_batches(4, 12, seed=[0, 3, 12])
     b = adding_batches(4, 12, seed=[0, 3, 12])
     first, second = next(a), next(a)
-    assert first[0].shape == (4, 12, 2) and first[1].shape == (4, 1) and first[0].dtype == np.float32
+    assert (
+        first[0].shape == (4, 12, 2) and first[1].shape == (4, 1) and first[0].dtype == np.float32
+    )
     assert not np.array_equal(first[0], second[0])  # a new batch every update
     other = next(b)
-    assert np.array_equal(first[0], other[0]) and np.array_equal(first[1], other[1])  # same seed, same stream
-    assert np.all(first[0][:, :6, 1].sum(axis=1) == 1) and np.all(first[0][:, 6:, 1].sum(axis=1) == 1)
-    np.testing.assert_allclose(first[1][:, 0], (first[0][:, :, 0] * first[0][:, :, 1]).sum(axis=1), rtol=1e-6)
+    assert np.array_equal(first[0], other[0]) and np.array_equal(
+        first[1], other[1]
+    )  # same seed, same stream
+    assert np.all(first[0][:, :6, 1].sum(axis=1) == 1) and np.all(
+        first[0][:, 6:, 1].sum(axis=1) == 1
+    )
+    np.testing.assert_allclose(
+        first[1][:, 0], (first[0][:, :, 0] * first[0][:, :, 1]).sum(axis=1), rtol=1e-6
+    )
 
 
 def test_batches_reject_bad_sizes_at_the_call():
@@ -130,7 +138,9 @@ def test_marked_value_slopes_recover_known_models():
     second = (x[:, 10:, 0] * x[:, 10:, 1]).sum(axis=1)
     b1, b2 = marked_value_slopes(x, 0.5 + second)  # remembers only the recent value
     assert b1 == pytest.approx(0.0, abs=1e-5) and b2 == pytest.approx(1.0, abs=1e-5)
-    assert adding_problem_recent_only_mse() == pytest.approx(np.mean((y[:, 0] - 0.5 - second) ** 2), abs=0.01)
+    assert adding_problem_recent_only_mse() == pytest.approx(
+        np.mean((y[:, 0] - 0.5 - second) ** 2), abs=0.01
+    )
 
 
 def test_marked_value_slopes_reject_bad_input():

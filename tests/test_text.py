@@ -89,7 +89,9 @@ def test_ngram_matches_brute_force_and_sums_to_one(order):
     test = rng.integers(0, vocab, 40)
     p = model.probabilities(test)
     for i in range(order - 1, len(test)):
-        expected = brute_force_probability(train, order, vocab, 0.75, test[i - order + 1 : i].tolist(), test[i])
+        expected = brute_force_probability(
+            train, order, vocab, 0.75, test[i - order + 1 : i].tolist(), test[i]
+        )
         assert p[i - order + 1] == pytest.approx(expected)
     for history in ([0, 1], [4, 4], [3, 2]):
         h = history[len(history) - (order - 1) :] if order > 1 else []
@@ -125,7 +127,9 @@ def test_sampling_with_temperature():
 @pytest.fixture(scope="module", params=["lstm", "gru"])
 def small_model(request, lookups):
     to_ids, _ = lookups
-    return T.build_char_lm(to_ids.vocabulary_size(), units=8, embed_dim=4, cell=request.param, seed=3)
+    return T.build_char_lm(
+        to_ids.vocabulary_size(), units=8, embed_dim=4, cell=request.param, seed=3
+    )
 
 
 def test_stepwise_cell_equals_the_full_layer(small_model, lookups):
@@ -162,7 +166,9 @@ def test_context_bpc_matches_a_direct_computation(small_model, lookups):
         assert b == pytest.approx(-logp[np.arange(10), ids[targets]].mean() / math.log(2), rel=1e-5)
     with pytest.raises(ValueError, match="max"):
         T.context_bpc(small_model, ids[:5], [8], n_targets=3)
-    again, same_targets, every = T.context_bpc(small_model, ids, [1, 4], n_targets=10, seed=0, per_target=True)
+    again, same_targets, every = T.context_bpc(
+        small_model, ids, [1, 4], n_targets=10, seed=0, per_target=True
+    )
     np.testing.assert_array_equal(same_targets, targets)
     assert every.shape == (2, 10)
     np.testing.assert_allclose(every.mean(axis=1), bits, rtol=1e-12)

@@ -16,16 +16,22 @@ from utils.windowing import WindowSpec, timeseries_dataset  # noqa: E402
 N_ROWS = 61
 
 
-def series(n: int = N_ROWS, features: int = 3, dtype: str = "float32") -> tuple[np.ndarray, np.ndarray]:
+def series(
+    n: int = N_ROWS, features: int = 3, dtype: str = "float32"
+) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(0)
-    data = (np.arange(n)[:, None] * 10 + np.arange(features)[None, :] + rng.random((n, features))).astype(dtype)
+    data = (
+        np.arange(n)[:, None] * 10 + np.arange(features)[None, :] + rng.random((n, features))
+    ).astype(dtype)
     return data, (np.arange(n) * 1000).astype(dtype)
 
 
 def batches(ds) -> list:
     out = []
     for item in ds:
-        out.append(tuple(np.asarray(x) for x in item) if isinstance(item, tuple) else (np.asarray(item),))
+        out.append(
+            tuple(np.asarray(x) for x in item) if isinstance(item, tuple) else (np.asarray(item),)
+        )
     return out
 
 
@@ -93,7 +99,12 @@ def test_shuffle_is_seeded_reshuffled_each_epoch_and_not_chronological():
     first = np.concatenate([np.asarray(y) for _, y in ds])
     second = np.concatenate([np.asarray(y) for _, y in ds])
     again = np.concatenate(
-        [np.asarray(y) for _, y in timeseries_dataset(data, targets, sequence_length=5, batch_size=8, shuffle=True, seed=1)]
+        [
+            np.asarray(y)
+            for _, y in timeseries_dataset(
+                data, targets, sequence_length=5, batch_size=8, shuffle=True, seed=1
+            )
+        ]
     )
     np.testing.assert_array_equal(first, again)
     assert not np.array_equal(first, second)
@@ -103,7 +114,9 @@ def test_shuffle_is_seeded_reshuffled_each_epoch_and_not_chronological():
 
 def test_windows_follow_the_documented_indices():
     data = np.arange(99, dtype="float64")
-    x = next(iter(timeseries_dataset(data, None, sequence_length=10, sequence_stride=3, sampling_rate=2)))
+    x = next(
+        iter(timeseries_dataset(data, None, sequence_length=10, sequence_stride=3, sampling_rate=2))
+    )
     x = np.asarray(x)
     np.testing.assert_array_equal(x[0], np.arange(0, 20, 2))
     np.testing.assert_array_equal(x[1], np.arange(3, 23, 2))
@@ -123,7 +136,10 @@ def test_dataframe_input_and_end_index_equal_to_length():
     ("kwargs", "match"),
     [
         (dict(sequence_length=62), "sequence_length=62"),
-        (dict(sequence_length=11, sampling_rate=6), "spans 61 rows"),  # fits exactly: must not raise
+        (
+            dict(sequence_length=11, sampling_rate=6),
+            "spans 61 rows",
+        ),  # fits exactly: must not raise
         (dict(sequence_length=5, start_index=50, end_index=53), "sequence_length=5"),
         (dict(sequence_length=5, sampling_rate=0), "sampling_rate"),
         (dict(sequence_length=5, sequence_stride=0), "sequence_stride"),
@@ -179,7 +195,9 @@ def test_window_spec_validation():
     with pytest.raises(ValueError, match="label_columns"):
         WindowSpec(input_width=5, horizon=2, label_columns=("T (degC)",)).make_datasets(frame())
     with pytest.raises(ValueError, match="feature_columns"):
-        WindowSpec(input_width=5, horizon=2).make_datasets(frame(), feature_columns=["TEMP", "wind"])
+        WindowSpec(input_width=5, horizon=2).make_datasets(
+            frame(), feature_columns=["TEMP", "wind"]
+        )
     with pytest.raises(ValueError, match="rows"):
         WindowSpec(input_width=120, horizon=24).make_datasets(frame(200))
 
@@ -191,7 +209,9 @@ def test_window_spec_matches_chollets_protocol(rate):
     w = spec.make_datasets(df, shuffle_train=False)
     assert (w.n_train, w.n_val) == (200, 100)
     # training statistics only
-    assert w.mean["TEMP"] == pytest.approx(99.5) and w.std["TEMP"] == pytest.approx(df["TEMP"][:200].std())
+    assert w.mean["TEMP"] == pytest.approx(99.5) and w.std["TEMP"] == pytest.approx(
+        df["TEMP"][:200].std()
+    )
     delay = rate * (6 + 4 - 1)
     assert spec.delay == delay
     # Chollet: inputs raw[:-delay], targets temperature[delay:], split by start/end indices
@@ -230,14 +250,15 @@ def test_window_spec_shuffles_only_training_and_plots():
     fig, ax = plt.subplots()
     try:
         history = x[0, :, 0] * w.std["TEMP"] + w.mean["TEMP"]
-        spec.plot_window(ax, history, float(y[0, 0]), prediction=float(y[0, 0]) + 1.0, ylabel="TEMP")
+        spec.plot_window(
+            ax, history, float(y[0, 0]), prediction=float(y[0, 0]) + 1.0, ylabel="TEMP"
+        )
         assert len(ax.lines) >= 1 and len(ax.collections) == 2
         assert ax.lines[0].get_xdata()[-1] == 0.0 and ax.collections[0].get_offsets()[0][0] == 4.0
         with pytest.raises(ValueError, match="input_width"):
             spec.plot_window(ax, history[:-1], 0.0)
     finally:
         plt.close(fig)
-
 
 
 @pytest.mark.parametrize("shuffle", [False, True])

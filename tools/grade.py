@@ -100,10 +100,14 @@ MAX_SUBMISSION_BYTES = 64 * 1024 * 1024
 
 def resolve_master(notebook: str, notebooks_dir: Path = NOTEBOOKS) -> Path:
     """The master notebook named by a two-digit number (``"01"``) or a file stem (``"01_rnn_unrolling"``)."""
-    found = [p for p in masters(notebooks_dir) if notebook in (p.stem, p.stem.split("_")[0], p.name)]
+    found = [
+        p for p in masters(notebooks_dir) if notebook in (p.stem, p.stem.split("_")[0], p.name)
+    ]
     if len(found) != 1:
         names = ", ".join(p.stem for p in masters(notebooks_dir)) or "none"
-        raise ValueError(f"NOTEBOOK {notebook!r} names no single master; use a number or stem of: {names}")
+        raise ValueError(
+            f"NOTEBOOK {notebook!r} names no single master; use a number or stem of: {names}"
+        )
     return found[0]
 
 
@@ -149,7 +153,8 @@ def reduce_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     )
     if start is None:
         start = next(
-            (i for i, c in enumerate(cells) if INIT_TAG in c.get("metadata", {}).get("tags", [])), None
+            (i for i, c in enumerate(cells) if INIT_TAG in c.get("metadata", {}).get("tags", [])),
+            None,
         )
     if start is None:
         raise ValueError(
@@ -214,7 +219,9 @@ def answer_names(master_nb: nbformat.NotebookNode) -> list[str]:
 def trusted_cells(master_nb: nbformat.NotebookNode) -> list[str]:
     """The master's cells the trusted worker runs: set-up, imports, parameters, and exercise cells of no question."""
     reduced = reduce_notebook(master_nb)
-    start = next(i for i, c in enumerate(reduced.cells) if c.cell_type == "markdown")  # the Exercises heading
+    start = next(
+        i for i, c in enumerate(reduced.cells) if c.cell_type == "markdown"
+    )  # the Exercises heading
     cells = [c.source for c in reduced.cells[:start] if c.cell_type == "code"]
     exercises = nbformat.v4.new_notebook(cells=reduced.cells[start:])
     cells += [cell.source for cell, question, _ in _question_blocks(exercises) if question is None]
@@ -241,7 +248,9 @@ def load_tests(data: bytes) -> dict[str, dict]:
         for name in sorted(archive.namelist()):
             if name.startswith("tests/") and name.endswith(".py"):
                 scope: dict = {}
-                exec(archive.read(name).decode("utf-8"), scope)  # our own archive, checked by its sha256
+                exec(
+                    archive.read(name).decode("utf-8"), scope
+                )  # our own archive, checked by its sha256
                 specs[scope["test"]["name"]] = scope["test"]
     return specs
 
@@ -251,7 +260,9 @@ def question_score(points: float, cases: list[tuple[bool, bool]]) -> float:
     hidden = [passed for is_hidden, passed in cases if is_hidden]
     public = [passed for is_hidden, passed in cases if not is_hidden]
     if hidden and public:
-        share = PUBLIC_SHARE * sum(public) / len(public) + (1 - PUBLIC_SHARE) * sum(hidden) / len(hidden)
+        share = PUBLIC_SHARE * sum(public) / len(public) + (1 - PUBLIC_SHARE) * sum(hidden) / len(
+            hidden
+        )
     else:
         share = sum(hidden or public) / len(hidden or public) if cases else 0.0
     return min(float(points), round(float(points) * share, 4))
@@ -284,10 +295,14 @@ class StudentFunction:
             raise
         except SandboxGone:
             raise
-        except StudentError as error:  # its message is already "<student's exception type>: <message>"
+        except (
+            StudentError
+        ) as error:  # its message is already "<student's exception type>: <message>"
             self._raised.append(("StudentError", str(error)))
             raise
-        except Exception as error:  # a built-in exception the student's function raised, rebuilt here
+        except (
+            Exception
+        ) as error:  # a built-in exception the student's function raised, rebuilt here
             self._raised.append((type(error).__name__, f"{type(error).__name__}: {error}"))
             raise
 
@@ -324,16 +339,22 @@ def _worker_grade(job: dict, env: dict) -> dict:
         return {**row, "status": status}
     except Exception as error:  # a value that could not cross, a malformed answer
         return {**row, "status": f"error: {type(error).__name__}: {str(error)[:300]}"}
-    raised: list[tuple[str, str]] = []  # what the student's functions raised, while the current question runs
+    raised: list[
+        tuple[str, str]
+    ] = []  # what the student's functions raised, while the current question runs
     answers_raised: dict[str, list[str]] = {}
-    uses = source_uses(cells)  # per function of the submission: the names it uses (the questions' rules read them)
+    uses = source_uses(
+        cells
+    )  # per function of the submission: the names it uses (the questions' rules read them)
     with sandbox:
         namespace = dict(env["base"])
         for name in names:
             info = sandbox.names.get(name)
             kind = info.get("kind") if type(info) is dict else None
             if kind == "function":
-                namespace[name] = StudentFunction(sandbox, name, notes, raised, uses.get(name, frozenset()))
+                namespace[name] = StudentFunction(
+                    sandbox, name, notes, raised, uses.get(name, frozenset())
+                )
             elif kind == "value":
                 namespace[name] = info.get("value")
             elif kind == "refused":
@@ -356,7 +377,11 @@ def _worker_grade(job: dict, env: dict) -> dict:
                 answers_raised[question] = found
             broken = broken_rules(results)
             # a rule case (utils.exercise.check_not_calling) earns nothing itself: it can only zero the question
-            cases = [case for case, r in zip(cases, results) if "check_not_calling(" not in str(r.test_case.body)]
+            cases = [
+                case
+                for case, r in zip(cases, results)
+                if "check_not_calling(" not in str(r.test_case.body)
+            ]
             if broken:
                 notes.append(f"{question}: scored 0, {broken}")
                 cases = [(hidden, False) for hidden, _ in cases]
@@ -388,7 +413,9 @@ def broken_rules(results) -> str:
             continue
         message = str(result.message or "")
         match = re.search(re.escape(RULE_MESSAGE) + r": ([^.\n]+)", message)
-        if match:  # a rule case can also fail because the answer is missing: that is not a forbidden call
+        if (
+            match
+        ):  # a rule case can also fail because the answer is missing: that is not a forbidden call
             messages.append(f"it calls {match.group(1)}")
     return "; ".join(dict.fromkeys(messages))
 
@@ -424,7 +451,9 @@ def _shorten(text: str, limit: int = MAX_ITEM) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def compose_status(errors: list[str], answers_raised: dict[str, list[str]], notes: list[str]) -> str:
+def compose_status(
+    errors: list[str], answers_raised: dict[str, list[str]], notes: list[str]
+) -> str:
     """One line: ``ok``, or ``error:`` followed by the cells that raised, each question whose answer raised with
     its exception (``q2: NameError: name 'x' is not defined``), and the other notes; no message twice.
 
@@ -432,7 +461,9 @@ def compose_status(errors: list[str], answers_raised: dict[str, list[str]], note
     named (``answers raised in q1, q3 (q1: ...)``) and the rest is counted, never cut mid-list.
     """
     raw = (
-        errors + [f"{q}: " + " | ".join(dict.fromkeys(texts)) for q, texts in answers_raised.items()] + notes
+        errors
+        + [f"{q}: " + " | ".join(dict.fromkeys(texts)) for q, texts in answers_raised.items()]
+        + notes
     )
     if not raw:
         return "ok"
@@ -466,10 +497,14 @@ def _reseed() -> None:
         sys.modules["keras"].utils.set_random_seed(42)
 
 
-def worker_main(master: str, archive: str, sha256: str, data_dir: str, memory_mb: str, unsafe: str) -> None:
+def worker_main(
+    master: str, archive: str, sha256: str, data_dir: str, memory_mb: str, unsafe: str
+) -> None:
     """The trusted worker: load the master's set-up and the tests once, then grade jobs read from stdin."""
     protocol = os.fdopen(os.dup(1), "w", encoding="utf-8")
-    os.dup2(2, 1)  # whatever the master's cells or tests print goes to the worker's log, not the protocol
+    os.dup2(
+        2, 1
+    )  # whatever the master's cells or tests print goes to the worker's log, not the protocol
     sys.stdout = os.fdopen(1, "w", encoding="utf-8", buffering=1)
     data = Path(archive).read_bytes()
     if hashlib.sha256(data).hexdigest() != sha256:
@@ -484,7 +519,9 @@ def worker_main(master: str, archive: str, sha256: str, data_dir: str, memory_mb
     tests = load_tests(data)
     missing = [q for q in questions if q not in tests]
     if missing:
-        raise SystemExit(f"{archive} has no tests for {missing}: rebuild it with python -m tools.authoring.student")
+        raise SystemExit(
+            f"{archive} has no tests for {missing}: rebuild it with python -m tools.authoring.student"
+        )
     env = {
         "stem": Path(master).stem,
         "questions": questions,
@@ -497,7 +534,9 @@ def worker_main(master: str, archive: str, sha256: str, data_dir: str, memory_mb
         "unsafe": unsafe == "1",
     }
     if env["unsafe"] and os.environ.get(RUN_AS_VARIABLE):
-        sys.executable = _run_as_launcher(os.environ[RUN_AS_VARIABLE])  # tools.sandbox's unsafe agent command
+        sys.executable = _run_as_launcher(
+            os.environ[RUN_AS_VARIABLE]
+        )  # tools.sandbox's unsafe agent command
     run_as = os.environ.get(RUN_AS_VARIABLE) if env["unsafe"] else None
     fork = not tensorflow_runtime_started()
     protocol.write(json.dumps({"ready": True, "fork": fork}) + "\n")
@@ -717,7 +756,9 @@ class Worker:
         self.forks = bool(ready.get("fork")) if isinstance(ready, dict) else False
         if ready is None:
             self.stop()
-            tail = (self.folder / Path(self.log.name).name).read_text(errors="replace").strip()[-600:]
+            tail = (
+                (self.folder / Path(self.log.name).name).read_text(errors="replace").strip()[-600:]
+            )
             raise RuntimeError(f"the grading worker did not start: {tail}")
 
     def _read(self, deadline: float) -> dict | None:
@@ -741,14 +782,20 @@ class Worker:
         )
         self.process.stdin.flush()
         row = self._read(time.monotonic() + timeout + GRACE + WORKER_SLACK)
-        if row is None:  # the worker itself stopped answering (it kills an overrunning child on its own)
+        if (
+            row is None
+        ):  # the worker itself stopped answering (it kills an overrunning child on its own)
             crashed = self.process.poll() is not None
             self.stop()
             if crashed:  # e.g. out of memory while rebuilding a submitted model
                 return {"status": "error: the grading worker died on this submission"}
-        elif row.get("overran"):  # the child overran timeout + GRACE and was killed: the worker stays warm
+        elif row.get(
+            "overran"
+        ):  # the child overran timeout + GRACE and was killed: the worker stays warm
             return None
-        elif not self.forks:  # it graded in its own process and exits: the next submission gets a fresh one
+        elif (
+            not self.forks
+        ):  # it graded in its own process and exits: the next submission gets a fresh one
             self.stop()
         return row
 
@@ -819,7 +866,9 @@ def collect(paths: list[str]) -> list[Path]:
         elif path.exists():
             found.append(path.resolve())  # the grading workers do not run in the TA's folder
         else:
-            raise ValueError(f"SUBMISSION {item!r} does not exist; pass .ipynb files or folders of them")
+            raise ValueError(
+                f"SUBMISSION {item!r} does not exist; pass .ipynb files or folders of them"
+            )
     if not found:
         raise ValueError("no submissions found; pass .ipynb files or folders of them")
     return found
@@ -827,7 +876,11 @@ def collect(paths: list[str]) -> list[Path]:
 
 def default_data_dir() -> Path | None:
     """The data folder mounted read-only into each sandbox: ``$RNN_COURSE_DATA``, the shared copy, or ``data/``."""
-    for candidate in (os.environ.get("RNN_COURSE_DATA"), course_env().get("RNN_COURSE_DATA"), ROOT / "data"):
+    for candidate in (
+        os.environ.get("RNN_COURSE_DATA"),
+        course_env().get("RNN_COURSE_DATA"),
+        ROOT / "data",
+    ):
         if candidate and Path(candidate).is_dir():
             return Path(candidate).resolve()
     return None
@@ -872,7 +925,14 @@ def grade(
         raise ValueError(
             f"data folder {data_dir} does not exist; pass --data DIR with the course's data files"
         )
-    args = [str(master), str(archive), sha256, str(data or ""), str(memory_mb), "1" if unsafe else "0"]
+    args = [
+        str(master),
+        str(archive),
+        sha256,
+        str(data or ""),
+        str(memory_mb),
+        "1" if unsafe else "0",
+    ]
     folder = Path(tempfile.mkdtemp(prefix="rnn-grade-"))
     workers = [Worker(args, folder) for _ in range(min(jobs, len(files)))]
     free = list(workers)
@@ -899,14 +959,18 @@ def grade(
         status = str(row["status"])
         row = {"file": escape_controls(str(path)), **{q: _number(row.get(q)) for q in questions}}
         for q in questions:
-            row[q] = max(0.0, min(row[q], float(points[q])))  # the worker caps already; the CSV never exceeds
+            row[q] = max(
+                0.0, min(row[q], float(points[q]))
+            )  # the worker caps already; the CSV never exceeds
         row["total"] = round(sum(row[q] for q in questions), 4)
         row["possible"] = possible
         row["status"] = escape_controls(status + (UNSAFE_MARK if unsafe else ""))
         row["seconds"] = round(time.monotonic() - started, 2)
         if fork_seconds is not None:
             row["fork_seconds"] = fork_seconds
-        if isinstance(details, dict):  # per question: cases (hidden, passed) and reasons; not in the CSV
+        if isinstance(
+            details, dict
+        ):  # per question: cases (hidden, passed) and reasons; not in the CSV
             row["details"] = details
         return row
 
@@ -916,7 +980,11 @@ def grade(
             rows = [
                 future.result()
                 for future in tqdm(
-                    futures, total=len(files), desc=f"grading {master.stem}", unit="nb", disable=not progress
+                    futures,
+                    total=len(files),
+                    desc=f"grading {master.stem}",
+                    unit="nb",
+                    disable=not progress,
                 )
             ]
         # A submission that timed out while others were graded may have lost its CPU to a neighbour (a
@@ -971,7 +1039,9 @@ def write_csv(out: Path, rows: list[dict], fields: list[str]) -> None:
         csv.writer(f).writerow(fields)
         writer = csv.writer(f, quoting=csv.QUOTE_NONNUMERIC)
         for row in rows:
-            writer.writerow([spreadsheet_safe(row[k]) if isinstance(row[k], str) else row[k] for k in fields])
+            writer.writerow(
+                [spreadsheet_safe(row[k]) if isinstance(row[k], str) else row[k] for k in fields]
+            )
     os.replace(partial, out)
 
 
@@ -995,18 +1065,25 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--worker", nargs=6, help=argparse.SUPPRESS)  # internal: the trusted test process
+    parser.add_argument(
+        "--worker", nargs=6, help=argparse.SUPPRESS
+    )  # internal: the trusted test process
     parser.add_argument("notebook", nargs="?", help="master: two-digit number or file stem")
     parser.add_argument("submissions", nargs="*", help="submitted .ipynb files or folders of them")
     parser.add_argument(
         "--out", type=Path, default=Path("grades.csv"), help="CSV to write (default grades.csv)"
     )
-    parser.add_argument("--jobs", type=int, default=2, help="submissions graded at once (default 2)")
+    parser.add_argument(
+        "--jobs", type=int, default=2, help="submissions graded at once (default 2)"
+    )
     parser.add_argument(
         "--timeout", type=float, default=120, help="wall-clock seconds per submission (default 120)"
     )
     parser.add_argument(
-        "--memory", type=int, default=6144, help="address-space limit per submission, MB (default 6144)"
+        "--memory",
+        type=int,
+        default=6144,
+        help="address-space limit per submission, MB (default 6144)",
     )
     parser.add_argument(
         "--data",

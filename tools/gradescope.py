@@ -171,7 +171,11 @@ def build_one(master: Path, out_dir: Path = DIST, timeout: float = DEFAULT_TIMEO
             _add(archive, f"tools/{name}", (ROOT / "tools" / name).read_bytes())
         _add(archive, f"notebooks/{master.name}", master.read_bytes())
         _add(archive, f"dist/autograder/{otter_zip.name}", otter_zip.read_bytes())
-        _add(archive, f"dist/autograder/{otter_zip.name}.sha256", f"{sha256}  {otter_zip.name}\n".encode())
+        _add(
+            archive,
+            f"dist/autograder/{otter_zip.name}.sha256",
+            f"{sha256}  {otter_zip.name}\n".encode(),
+        )
         for file in sorted(data.iterdir()):
             if file.is_file() and (file.suffix == ".zip" or file.name == "SOURCES.md"):
                 _add(archive, f"data/{file.name}", file.read_bytes())
@@ -243,7 +247,9 @@ def _find_submission(folder: Path, stem: str) -> Path:
     if len(found) == 1:
         return found[0]
     if not found:
-        raise SetupFailed(f"no notebook submitted: upload your {stem}.ipynb (the .ipynb file itself)")
+        raise SetupFailed(
+            f"no notebook submitted: upload your {stem}.ipynb (the .ipynb file itself)"
+        )
     names = ", ".join(p.name for p in found[:5])
     raise SetupFailed(
         f"no notebook to grade: {len(found)} notebooks were submitted ({names}); upload {stem}.ipynb only"
@@ -281,7 +287,9 @@ def _isolation(source: Path, results: Path) -> str:
     from tools.sandbox import SandboxUnavailable, check_bwrap
 
     try:
-        if os.environ.get("RNN_GRADESCOPE_NO_BWRAP"):  # as in a container that refuses namespaces (tests)
+        if os.environ.get(
+            "RNN_GRADESCOPE_NO_BWRAP"
+        ):  # as in a container that refuses namespaces (tests)
             raise SandboxUnavailable("RNN_GRADESCOPE_NO_BWRAP is set")
         check_bwrap()
         return "bwrap"
@@ -299,7 +307,9 @@ def _isolation(source: Path, results: Path) -> str:
         for path in [top, *top.rglob("*")]:
             path.chmod(path.stat().st_mode | stat.S_IROTH | (stat.S_IXOTH if path.is_dir() else 0))
     for folder in (source, *source.parents):
-        folder.chmod(folder.stat().st_mode | stat.S_IXOTH)  # enter, not list, the way to the course code
+        folder.chmod(
+            folder.stat().st_mode | stat.S_IXOTH
+        )  # enter, not list, the way to the course code
     return "user"
 
 
@@ -310,7 +320,9 @@ def _split(points: float, cases: list, score: float) -> list[tuple[str, float, f
     if public and hidden:
         from tools.grade import PUBLIC_SHARE
 
-        public_score = min(score, round(points * PUBLIC_SHARE * sum(p for _, p in public) / len(public), 4))
+        public_score = min(
+            score, round(points * PUBLIC_SHARE * sum(p for _, p in public) / len(public), 4)
+        )
         return [
             ("public", points * PUBLIC_SHARE, public_score, public),
             ("hidden", points * (1 - PUBLIC_SHARE), score - public_score, hidden),
@@ -431,7 +443,9 @@ def run(roots: Path | list[Path]) -> int:
         manifest = prepared[ready[0]][0]
         others = [r for r in ready[1:] if prepared[r][0] != manifest]
         for root in others:
-            failures[root] = f"{root} holds another archive than {ready[0]}: grade it in its own run"
+            failures[root] = (
+                f"{root} holds another archive than {ready[0]}: grade it in its own run"
+            )
         ready = [r for r in ready if r not in others]
         try:
             mode = _isolation(source, ready[0] / "results")
@@ -474,7 +488,9 @@ def run(roots: Path | list[Path]) -> int:
                 if str(row["status"]).startswith("error: grader failed"):
                     failures[root] = str(row["status"])[len("error: ") :]
                 else:
-                    seconds = time.monotonic() - started if len(ready) == 1 else float(row["seconds"])
+                    seconds = (
+                        time.monotonic() - started if len(ready) == 1 else float(row["seconds"])
+                    )
                     payloads[root] = results_json(manifest, row, mode, seconds)
         except SetupFailed as error:
             failures.update({root: str(error) for root in ready})
@@ -482,7 +498,10 @@ def run(roots: Path | list[Path]) -> int:
             failures.update({root: f"{type(error).__name__}: {error}" for root in ready})
     for root in roots:
         if root in failures:
-            _write(root / "results", _failure(prepared[root][0], failures[root], time.monotonic() - started))
+            _write(
+                root / "results",
+                _failure(prepared[root][0], failures[root], time.monotonic() - started),
+            )
             print(f"{SETUP_FAILED}: {failures[root]}", file=sys.stderr)
         else:
             _write(root / "results", payloads[root])
@@ -496,10 +515,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     commands = parser.add_subparsers(dest="command", required=True)
     make = commands.add_parser("build", help="write dist/gradescope/NN_name.zip")
-    make.add_argument("notebooks", nargs="*", help="masters: two-digit numbers or stems (default: all)")
-    make.add_argument("--out", type=Path, default=DIST, help="folder to write (default dist/gradescope)")
     make.add_argument(
-        "--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds per submission (default 300)"
+        "notebooks", nargs="*", help="masters: two-digit numbers or stems (default: all)"
+    )
+    make.add_argument(
+        "--out", type=Path, default=DIST, help="folder to write (default dist/gradescope)"
+    )
+    make.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        help="seconds per submission (default 300)",
     )
     grade = commands.add_parser("run", help="grade as Gradescope's run_autograder")
     grade.add_argument(

@@ -62,7 +62,9 @@ LAUNCH = (
     "import os, resource, sys; n = int(sys.argv[1]); resource.setrlimit(resource.RLIMIT_NPROC, (n, n)); "
     "os.execv(sys.argv[2], sys.argv[2:])"
 )
-PREFLIGHT = "import IPython, numpy, traitlets"  # what the agent imports before it runs the submission
+PREFLIGHT = (
+    "import IPython, numpy, traitlets"  # what the agent imports before it runs the submission
+)
 FILE_BYTES = 256 * 1024 * 1024
 
 
@@ -90,7 +92,9 @@ def bwrap_path() -> str | None:
 def _python_mounts() -> list[Path]:
     """Folders the sandbox needs read-only to run this Python: the installation and the virtual environment."""
     paths = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve()}
-    return sorted(p for p in paths if not str(p).startswith(("/usr/", "/etc/")) and p != Path("/usr"))
+    return sorted(
+        p for p in paths if not str(p).startswith(("/usr/", "/etc/")) and p != Path("/usr")
+    )
 
 
 @functools.cache
@@ -134,7 +138,16 @@ def bwrap_command(
 ) -> list[str]:
     """The ``bwrap`` arguments for one sandbox; its command is ``argv`` (default: the agent, with ``pids``)."""
     command = [bwrap_path() or "bwrap", "--unshare-all", "--unshare-user", "--disable-userns"]
-    command += ["--uid", "65534", "--gid", "65534", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
+    command += [
+        "--uid",
+        "65534",
+        "--gid",
+        "65534",
+        "--die-with-parent",
+        "--new-session",
+        "--cap-drop",
+        "ALL",
+    ]
     command += ["--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc"]
     files, folders = hidden_paths()
     for path in files:
@@ -150,7 +163,16 @@ def bwrap_command(
     # private folders first: bwrap applies its mounts in order and a later one covers an earlier one, so a
     # Python installation, virtual environment or course under /tmp or /home must be bound after these
     command += ["--proc", "/proc", "--dev", "/dev", "--size", str(SHM_BYTES), "--tmpfs", "/dev/shm"]
-    command += ["--size", str(TMPFS_BYTES), "--tmpfs", "/tmp", "--size", str(TMPFS_BYTES), "--tmpfs", "/home"]
+    command += [
+        "--size",
+        str(TMPFS_BYTES),
+        "--tmpfs",
+        "/tmp",
+        "--size",
+        str(TMPFS_BYTES),
+        "--tmpfs",
+        "/home",
+    ]
     for path in _python_mounts():
         command += ["--ro-bind", str(path), str(path)]
     command += ["--ro-bind", str(ROOT / "utils"), "/course/utils"]
@@ -206,11 +228,17 @@ def check_bwrap() -> None:
     python = sandbox_python()
     probe = bwrap_command(None, 1024, argv=[python, "-c", PREFLIGHT])
     try:
-        result = subprocess.run(probe, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+        result = subprocess.run(
+            probe, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL
+        )
     except subprocess.TimeoutExpired as error:
-        raise SandboxUnavailable("a test sandbox did not start within 120 s; is the machine overloaded?") from error
+        raise SandboxUnavailable(
+            "a test sandbox did not start within 120 s; is the machine overloaded?"
+        ) from error
     if result.returncode != 0:
-        if "bwrap:" in result.stderr and ("namespace" in result.stderr or "ermission" in result.stderr):
+        if "bwrap:" in result.stderr and (
+            "namespace" in result.stderr or "ermission" in result.stderr
+        ):
             raise SandboxUnavailable(
                 f"bwrap is installed but cannot create a sandbox here: {result.stderr.strip()[:300]}. "
                 "It needs unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1) or root."
@@ -243,12 +271,19 @@ _noticed: list[str] = []
 
 def _missing_inside() -> list[str]:
     """Paths the agent needs that a sandbox with the real mounts does not show."""
-    needed = [sandbox_python(), str(Path(sys.prefix).resolve()), "/course/utils", "/agent/sandbox_agent.py"]
+    needed = [
+        sandbox_python(),
+        str(Path(sys.prefix).resolve()),
+        "/course/utils",
+        "/agent/sandbox_agent.py",
+    ]
     needed += [str(Path(sys.base_prefix).resolve())]
     script = 'for p in "$@"; do [ -e "$p" ] || printf "%s\\n" "$p"; done'
     argv = ["/bin/sh", "-c", script, "sh", *needed]
     try:
-        result = subprocess.run(bwrap_command(None, 1024, argv=argv), capture_output=True, text=True, timeout=60)
+        result = subprocess.run(
+            bwrap_command(None, 1024, argv=argv), capture_output=True, text=True, timeout=60
+        )
     except subprocess.TimeoutExpired:
         return []
     return [line for line in result.stdout.splitlines() if line]

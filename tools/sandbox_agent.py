@@ -36,7 +36,10 @@ def _course_callables():
             return target(*args, **kwargs)
         except Exception as error:  # noqa: BLE001 - re-raised below, without the target's name or frames
             kind, message = type(error), str(error)
-        for name in {getattr(target, "__name__", None), getattr(getattr(target, "func", None), "__name__", None)}:
+        for name in {
+            getattr(target, "__name__", None),
+            getattr(getattr(target, "func", None), "__name__", None),
+        }:
             if name:
                 message = message.replace(name, "course_function")
         try:
@@ -83,7 +86,9 @@ def main() -> None:
         result = shell.run_cell(source, store_history=False)
         error = result.error_before_exec or result.error_in_exec
         if error is not None:
-            errors.append({"cell": index, "ename": type(error).__name__, "evalue": str(error)[:300]})
+            errors.append(
+                {"cell": index, "ename": type(error).__name__, "evalue": str(error)[:300]}
+            )
     names = {}
     for name in job["names"]:
         if name not in shell.user_ns:
@@ -101,12 +106,16 @@ def main() -> None:
             names[name] = {"kind": "value", "value": value}
     wire.send(sock, {"errors": errors, "names": names})
     while True:
-        request = wire.recv(sock, functions=course_callable)  # a hidden test may pass a utils function in
+        request = wire.recv(
+            sock, functions=course_callable
+        )  # a hidden test may pass a utils function in
         function = shell.user_ns.get(request["call"])
         try:
             if function is None:
                 raise NameError(f"name {request['call']!r} is not defined")
-            _seed_everything(0)  # the same random state before every call: a model the student builds here gets the
+            _seed_everything(
+                0
+            )  # the same random state before every call: a model the student builds here gets the
             # initial weights it would get in the master's seeded scorer, and two gradings give the same numbers
             result = function(*request["args"], **request["kwargs"])
         except Exception as error:
@@ -138,4 +147,3 @@ if __name__ == "__main__":
         main()
     except wire.WireError:
         pass  # the grader closed the connection: done
-

@@ -117,7 +117,9 @@ class CgroupV1:
                 self.dirs[controller] = folder
             memory = str(limits.memory_mb * 1024 * 1024)
             self._write("memory", "memory.limit_in_bytes", memory)
-            self._write("memory", "memory.memsw.limit_in_bytes", memory, optional=True)  # no swap either
+            self._write(
+                "memory", "memory.memsw.limit_in_bytes", memory, optional=True
+            )  # no swap either
             self._write("pids", "pids.max", str(limits.pids))
             self._write("cpu", "cpu.cfs_period_us", str(CPU_PERIOD_US))
             self._write("cpu", "cpu.cfs_quota_us", str(int(limits.cpus * CPU_PERIOD_US)))
@@ -312,7 +314,9 @@ def notice() -> str | None:
     """One line for the TA when the sandbox's memory and CPU are not limited as a whole here; else None."""
     if mechanism() is not Rlimits:
         return None
-    tasks = "are not capped (root is exempt from RLIMIT_NPROC)" if os.geteuid() == 0 else "are capped"
+    tasks = (
+        "are not capped (root is exempt from RLIMIT_NPROC)" if os.geteuid() == 0 else "are capped"
+    )
     return (
         "note: no cgroup for the sandboxes here (grading as root uses cgroup v1; a user needs a systemd user "
         "session for `systemd-run --user --scope`): --memory limits each process's address space, not a "

@@ -96,21 +96,41 @@ def encode(value, arrays: list[np.ndarray], depth: int = 0):
         return items if type(value) is list else {"$" + type(value).__name__: items}
     if type(value) is dict:
         return {
-            "$d": [[encode(k, arrays, depth + 1), encode(v, arrays, depth + 1)] for k, v in value.items()]
+            "$d": [
+                [encode(k, arrays, depth + 1), encode(v, arrays, depth + 1)]
+                for k, v in value.items()
+            ]
         }
     if type(value) is slice:
-        return {"$slice": [encode(v, arrays, depth + 1) for v in (value.start, value.stop, value.step)]}
+        return {
+            "$slice": [encode(v, arrays, depth + 1) for v in (value.start, value.stop, value.step)]
+        }
     if isinstance(value, functools.partial) and type(value) is functools.partial:
-        return {"$partial": [encode(value.func, arrays, depth + 1), encode(value.args, arrays, depth + 1),
-                             encode(value.keywords, arrays, depth + 1)]}
-    if isinstance(value, types.FunctionType) and _course_function(value.__module__, value.__qualname__):
+        return {
+            "$partial": [
+                encode(value.func, arrays, depth + 1),
+                encode(value.args, arrays, depth + 1),
+                encode(value.keywords, arrays, depth + 1),
+            ]
+        }
+    if isinstance(value, types.FunctionType) and _course_function(
+        value.__module__, value.__qualname__
+    ):
         return {"$fn": [value.__module__, value.__qualname__]}
     module = type(value).__module__
-    if module.startswith(("tensorflow", "keras")) and hasattr(value, "numpy") and hasattr(value, "dtype"):
+    if (
+        module.startswith(("tensorflow", "keras"))
+        and hasattr(value, "numpy")
+        and hasattr(value, "dtype")
+    ):
         return {"$a": _add(np.asarray(value.numpy()), arrays)}
     if module.startswith("pandas"):
         return _encode_pandas(value, arrays, depth)
-    if module.startswith("keras") and hasattr(value, "get_weights") and hasattr(value, "get_config"):
+    if (
+        module.startswith("keras")
+        and hasattr(value, "get_weights")
+        and hasattr(value, "get_config")
+    ):
         import keras
 
         config = keras.saving.serialize_keras_object(value)
@@ -211,7 +231,9 @@ def decode(tree, arrays: dict[str, np.ndarray], depth: int = 0, functions: bool 
         if type(body) is not list or len(body) != 2 or not all(type(b) is str for b in body):
             raise WireError("$fn needs [module, name]")
         if not _course_function(*body):
-            raise WireError(f"$fn names {body[0]}.{body[1]}, not a function of the course's utils package")
+            raise WireError(
+                f"$fn names {body[0]}.{body[1]}, not a function of the course's utils package"
+            )
         import importlib
 
         fn = getattr(importlib.import_module(body[0]), body[1])
@@ -221,9 +243,15 @@ def decode(tree, arrays: dict[str, np.ndarray], depth: int = 0, functions: bool 
     if tag == "$partial":
         if type(body) is not list or len(body) != 3:
             raise WireError("$partial needs [function, args, kwargs]")
-        fn = decode(body[0], arrays, depth + 1, True)  # the plain function: wrapped once, as the partial
+        fn = decode(
+            body[0], arrays, depth + 1, True
+        )  # the plain function: wrapped once, as the partial
         args, kwargs = (decode(v, arrays, depth + 1, functions) for v in body[1:])
-        if not isinstance(fn, types.FunctionType) or type(args) is not tuple or type(kwargs) is not dict:
+        if (
+            not isinstance(fn, types.FunctionType)
+            or type(args) is not tuple
+            or type(kwargs) is not dict
+        ):
             raise WireError("$partial needs [function, args, kwargs]")
         partial = functools.partial(fn, *args, **kwargs)
         return functions(partial) if callable(functions) else partial
@@ -248,14 +276,19 @@ def decode(tree, arrays: dict[str, np.ndarray], depth: int = 0, functions: bool 
     if tag == "$d":
         if type(body) is not list or not all(type(p) is list and len(p) == 2 for p in body):
             raise WireError("$d needs [key, value] pairs")
-        return {decode(k, arrays, depth + 1, functions): decode(v, arrays, depth + 1, functions) for k, v in body}
+        return {
+            decode(k, arrays, depth + 1, functions): decode(v, arrays, depth + 1, functions)
+            for k, v in body
+        }
     if tag in ("$df", "$series", "$index"):
         return _decode_pandas(tag, body, arrays, depth)
     if tag == "$keras":
         weights = tree.get("weights", [])
         if type(weights) is not list:
             raise WireError("$keras needs a list of weights")
-        return _decode_keras(body, [_array(i, arrays) for i in weights], sandbox_side=bool(functions))
+        return _decode_keras(
+            body, [_array(i, arrays) for i in weights], sandbox_side=bool(functions)
+        )
     raise WireError(f"unknown tag {tag!r}")
 
 
@@ -274,7 +307,9 @@ def _decode_pandas(tag, body, arrays, depth):
     def index(node):
         if type(node) is not dict:
             raise WireError("a pandas index needs an object")
-        return pd.Index(_array(node.get("values"), arrays), name=decode(node.get("name"), arrays, depth + 1))
+        return pd.Index(
+            _array(node.get("values"), arrays), name=decode(node.get("name"), arrays, depth + 1)
+        )
 
     if tag == "$index":
         return index(body)
@@ -308,7 +343,9 @@ def check_keras_config(config, depth: int = 0) -> bool:
     has_model = False
     if type(config) is dict:
         module = config.get("module")
-        if module is not None and (type(module) is not str or module.split(".")[0] not in ("keras", "builtins")):
+        if module is not None and (
+            type(module) is not str or module.split(".")[0] not in ("keras", "builtins")
+        ):
             raise NotPlainData(
                 f"a Keras config names module {module!r}: only built-in Keras classes can cross"
             )
@@ -377,28 +414,43 @@ def _check_keras_reference(config: dict) -> bool:
     """Check one ``class_name`` entry of a Keras config (see :func:`check_keras_config`); True for a model."""
     import keras
 
-    class_name, module, registered = config.get("class_name"), config.get("module"), config.get("registered_name")
+    class_name, module, registered = (
+        config.get("class_name"),
+        config.get("module"),
+        config.get("registered_name"),
+    )
     if type(class_name) is not str:
         raise NotPlainData(f"a Keras config has class_name {class_name!r}: not a name")
     if class_name.startswith("__"):
         if class_name not in _KERAS_PLAIN:
-            raise NotPlainData(f"a Keras config holds a {class_name!r} entry: only plain values and layers cross")
+            raise NotPlainData(
+                f"a Keras config holds a {class_name!r} entry: only plain values and layers cross"
+            )
         inner = config.get("config")
         dtype = inner.get("dtype") if type(inner) is dict else None
         if class_name in ("__numpy__", "__tensor__") and not (
-            type(dtype) is str and dtype.rstrip("0123456789") in ("bool", "int", "uint", "float", "bfloat", "complex")
+            type(dtype) is str
+            and dtype.rstrip("0123456789") in ("bool", "int", "uint", "float", "bfloat", "complex")
         ):
-            raise NotPlainData(f"a Keras {class_name} entry of dtype {dtype!r}: only numeric arrays cross")
+            raise NotPlainData(
+                f"a Keras {class_name} entry of dtype {dtype!r}: only numeric arrays cross"
+            )
         return False
     custom = keras.saving.get_custom_objects()
-    names = {class_name, registered} | ({config.get("config")} if class_name == "function" else set())
+    names = {class_name, registered} | (
+        {config.get("config")} if class_name == "function" else set()
+    )
     if any(type(n) is str and n in custom for n in names):
-        raise NotPlainData(f"a Keras config names the registered custom object {class_name!r}: it cannot cross")
+        raise NotPlainData(
+            f"a Keras config names the registered custom object {class_name!r}: it cannot cross"
+        )
     bases, functions = _keras_allowed()
     if class_name == "function":
         name = config.get("config")
         if type(name) is not str or registered not in (None, "function", name):
-            raise NotPlainData(f"a Keras function entry names {name!r} (registered as {registered!r})")
+            raise NotPlainData(
+                f"a Keras function entry names {name!r} (registered as {registered!r})"
+            )
         if module == "builtins":
             from keras.src.saving.serialization_lib import BUILTIN_MODULES
 
@@ -413,8 +465,12 @@ def _check_keras_reference(config: dict) -> bool:
             )
         return False
     if registered not in (None, class_name):
-        raise NotPlainData(f"a Keras {class_name!r} registered as {registered!r}: only built-in classes cross")
-    found = _keras_symbol(module, class_name) if type(module) is str and module != "builtins" else None
+        raise NotPlainData(
+            f"a Keras {class_name!r} registered as {registered!r}: only built-in classes cross"
+        )
+    found = (
+        _keras_symbol(module, class_name) if type(module) is str and module != "builtins" else None
+    )
     if (
         not isinstance(found, type)
         or not issubclass(found, bases)
@@ -473,7 +529,9 @@ def compile_arguments(compile_config) -> dict:
     except NotPlainData:
         raise
     except Exception as error:
-        raise NotPlainData(f"the model's compile choices cannot cross: {type(error).__name__}: {error}") from error
+        raise NotPlainData(
+            f"the model's compile choices cannot cross: {type(error).__name__}: {error}"
+        ) from error
     return arguments
 
 
@@ -484,10 +542,14 @@ def _decode_keras(config, weights: list[np.ndarray], sandbox_side: bool = False)
     if type(config) is not dict:
         raise NotPlainData("a Keras object must cross as its config (a dict)")
     compile_config = config.get("compile_config")
-    plain = _without(config, "compile_config")  # nested models' compile configs too: checked apart, or dropped
+    plain = _without(
+        config, "compile_config"
+    )  # nested models' compile configs too: checked apart, or dropped
     has_model = check_keras_config(plain)
     fresh = has_model and not sandbox_side  # the trusted side rebuilds a model as architecture only
-    arguments = compile_arguments(compile_config) if has_model and compile_config is not None else {}
+    arguments = (
+        compile_arguments(compile_config) if has_model and compile_config is not None else {}
+    )
     try:
         obj = _build_counted(plain)
         if not isinstance(obj, keras.layers.Layer):
@@ -517,7 +579,9 @@ def _build_counted(config):
 
     before = len(pending())
     try:
-        with StatelessScope(initialize_variables=False):  # variables made here wait for an initialisation
+        with StatelessScope(
+            initialize_variables=False
+        ):  # variables made here wait for an initialisation
             obj = keras.saving.deserialize_keras_object(config, safe_mode=True)
     finally:
         created = pending()[before:]
@@ -575,7 +639,9 @@ def _read(sock: socket.socket, n: int, deadline: float | None) -> bytes:
     return b"".join(chunks)
 
 
-def recv_raw(sock: socket.socket, deadline: float | None = None) -> tuple[object, dict[str, np.ndarray]]:
+def recv_raw(
+    sock: socket.socket, deadline: float | None = None
+) -> tuple[object, dict[str, np.ndarray]]:
     """Read one message: (its JSON tree, its arrays by name), checked for size; arrays loaded without pickle."""
     n_json, n_npz = _HEADER.unpack(_read(sock, _HEADER.size, deadline))
     if n_json > MAX_JSON or n_npz > MAX_NPZ:
@@ -627,7 +693,9 @@ def check_archive(blob: bytes) -> None:
                 elif version == (2, 0):
                     shape, _, dtype = np.lib.format.read_array_header_2_0(f)
                 else:
-                    raise WireError(f"the array {member.filename} has .npy version {version}: not 1.0 or 2.0")
+                    raise WireError(
+                        f"the array {member.filename} has .npy version {version}: not 1.0 or 2.0"
+                    )
                 size = int(np.prod(shape, dtype=np.float64)) * dtype.itemsize
                 if size > member.file_size:
                     raise WireError(

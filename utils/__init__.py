@@ -5,4 +5,19 @@ Importing it has no side effects: nothing is printed, seeded or restyled. A note
 Submodules are imported on demand: ``from utils import cells, windowing``.
 """
 
-__all__ = ["cells", "data", "exercise", "forecast", "gradients", "init", "long_deps", "notebook", "plotting", "selfcheck", "tasks", "text", "weather_lab", "windowing"]
+__all__ = [
+    "cells",
+    "data",
+    "exercise",
+    "forecast",
+    "gradients",
+    "init",
+    "long_deps",
+    "notebook",
+    "plotting",
+    "selfcheck",
+    "tasks",
+    "text",
+    "weather_lab",
+    "windowing",
+]

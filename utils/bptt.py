@@ -97,9 +97,13 @@ def _step_backward_inputs(dh, x_t, h_prev, kernel, recurrent_kernel, gates: int,
             f"x_t has shape {x_t.shape} and h_prev shape {h_prev.shape}; expected (batch, features) and "
             "(batch, units) with the same batch size"
         )
-    x, kernel, recurrent_kernel, _, units = _prepare(x_t[:, None, :], kernel, recurrent_kernel, None, gates, cell)
+    x, kernel, recurrent_kernel, _, units = _prepare(
+        x_t[:, None, :], kernel, recurrent_kernel, None, gates, cell
+    )
     _check_shape(h_prev, "h_prev", (x.shape[0], units), "(batch, units)")
-    dh = _grad_array(dh, "dh", h_prev.shape, "(batch, units): the gradient on this step's state h_t")
+    dh = _grad_array(
+        dh, "dh", h_prev.shape, "(batch, units): the gradient on this step's state h_t"
+    )
     return dh, x[:, 0], h_prev, kernel, recurrent_kernel, units
 
 
@@ -144,8 +148,11 @@ def _upstream(dh_seq, cache, kind: type, forward: str, name: str = "dh_seq") -> 
             f"got {type(cache).__name__}"
         )
     return _grad_array(
-        dh_seq, name, cache.h.shape, "(batch, time, units): the gradient on every hidden state; "
-        "put zeros where a step has no loss"
+        dh_seq,
+        name,
+        cache.h.shape,
+        "(batch, time, units): the gradient on every hidden state; "
+        "put zeros where a step has no loss",
     )
 
 
@@ -168,11 +175,17 @@ def rnn_backward(dh_seq, cache: RNNCache) -> RNNGrads:
     dh_seq = _upstream(dh_seq, cache, RNNCache, "rnn_forward")
     x, h_seq, kernel, recurrent_kernel = cache.x, cache.h, cache.kernel, cache.recurrent_kernel
     dx = np.zeros_like(x)
-    dkernel, drecurrent, dbias = np.zeros_like(kernel), np.zeros_like(recurrent_kernel), np.zeros(kernel.shape[1])
+    dkernel, drecurrent, dbias = (
+        np.zeros_like(kernel),
+        np.zeros_like(recurrent_kernel),
+        np.zeros(kernel.shape[1]),
+    )
     dh_next = np.zeros_like(cache.h0)  # nothing flows back into the last state from the future
     for t in reversed(range(x.shape[1])):
         h_prev = h_seq[:, t - 1] if t > 0 else cache.h0
-        step = _rnn_step_backward(dh_seq[:, t] + dh_next, x[:, t], h_prev, h_seq[:, t], kernel, recurrent_kernel)
+        step = _rnn_step_backward(
+            dh_seq[:, t] + dh_next, x[:, t], h_prev, h_seq[:, t], kernel, recurrent_kernel
+        )
         dx[:, t] = step.dx_t
         dkernel += step.dkernel
         drecurrent += step.drecurrent_kernel
@@ -182,7 +195,11 @@ def rnn_backward(dh_seq, cache: RNNCache) -> RNNGrads:
 
 
 def rnn_backward_variant(
-    dh_seq, cache: RNNCache, transpose: bool = True, accumulate: bool = True, tanh_prime: bool = True,
+    dh_seq,
+    cache: RNNCache,
+    transpose: bool = True,
+    accumulate: bool = True,
+    tanh_prime: bool = True,
     bias_scale: float = 1.0,
 ) -> RNNGrads:
     """:func:`rnn_backward` with a switch for each classic bug, to test a gradient check (notebook 02b).
@@ -193,7 +210,11 @@ def rnn_backward_variant(
     """
     dh_seq = _upstream(dh_seq, cache, RNNCache, "rnn_forward")
     x, h, kernel, recurrent_kernel = cache.x, cache.h, cache.kernel, cache.recurrent_kernel
-    dx, dkernel, drecurrent = np.zeros_like(x), np.zeros_like(kernel), np.zeros_like(recurrent_kernel)
+    dx, dkernel, drecurrent = (
+        np.zeros_like(x),
+        np.zeros_like(kernel),
+        np.zeros_like(recurrent_kernel),
+    )
     dbias, dh_next = np.zeros(recurrent_kernel.shape[1]), np.zeros_like(cache.h0)
     for t in reversed(range(x.shape[1])):
         h_prev = h[:, t - 1] if t > 0 else cache.h0
@@ -206,9 +227,13 @@ def rnn_backward_variant(
     return RNNGrads(dx, dh_next, dkernel, drecurrent, dbias)
 
 
-def _lstm_step_backward(dh, dc, x_t, h_prev, c_prev, step, kernel, recurrent_kernel) -> LSTMStepGrads:
+def _lstm_step_backward(
+    dh, dc, x_t, h_prev, c_prev, step, kernel, recurrent_kernel
+) -> LSTMStepGrads:
     tanh_c = np.tanh(step.c)
-    dc = dc + dh * step.o * (1.0 - tanh_c**2)  # c_t reaches the loss directly and through h_t = o·tanh(c_t)
+    dc = dc + dh * step.o * (
+        1.0 - tanh_c**2
+    )  # c_t reaches the loss directly and through h_t = o·tanh(c_t)
     dz = np.concatenate(
         [
             dc * step.g * step.i * (1.0 - step.i),  # input gate i (sigmoid)
@@ -228,7 +253,9 @@ def _lstm_step_backward(dh, dc, x_t, h_prev, c_prev, step, kernel, recurrent_ker
     )
 
 
-def lstm_step_backward(dh, dc, x_t, h_prev, c_prev, step: LSTMStep, kernel, recurrent_kernel) -> LSTMStepGrads:
+def lstm_step_backward(
+    dh, dc, x_t, h_prev, c_prev, step: LSTMStep, kernel, recurrent_kernel
+) -> LSTMStepGrads:
     """Backward pass of one LSTM step (gates in Keras's order i, f, c, o).
 
     ``c_t = f·c_{t-1} + i·g`` and ``h_t = o·tanh(c_t)``. The total gradient on ``c_t`` is
@@ -249,10 +276,19 @@ def lstm_step_backward(dh, dc, x_t, h_prev, c_prev, step: LSTMStep, kernel, recu
         dh, x_t, h_prev, kernel, recurrent_kernel, 4, "LSTM"
     )
     c_prev = _grad_array(c_prev, "c_prev", h_prev.shape, "(batch, units)")
-    dc = _grad_array(dc, "dc", h_prev.shape, "(batch, units): the gradient on this step's cell state c_t")
+    dc = _grad_array(
+        dc, "dc", h_prev.shape, "(batch, units): the gradient on this step's cell state c_t"
+    )
     if not isinstance(step, LSTMStep):
-        raise ValueError(f"step must be the LSTMStep that lstm_step returns, got {type(step).__name__}")
-    step = LSTMStep(*(_grad_array(a, f"step.{n}", h_prev.shape, "(batch, units)") for n, a in zip(step._fields, step)))
+        raise ValueError(
+            f"step must be the LSTMStep that lstm_step returns, got {type(step).__name__}"
+        )
+    step = LSTMStep(
+        *(
+            _grad_array(a, f"step.{n}", h_prev.shape, "(batch, units)")
+            for n, a in zip(step._fields, step)
+        )
+    )
     return _lstm_step_backward(dh, dc, x_t, h_prev, c_prev, step, kernel, recurrent_kernel)
 
 
@@ -275,15 +311,25 @@ def lstm_backward(dh_seq, cache: LSTMCache, dc_last=None) -> LSTMGrads:
     dtype = _out_dtype(dh_seq)
     dh_seq = _upstream(dh_seq, cache, LSTMCache, "lstm_forward")
     shape = cache.h0.shape
-    dc = np.zeros(shape) if dc_last is None else _grad_array(dc_last, "dc_last", shape, "(batch, units)")
+    dc = (
+        np.zeros(shape)
+        if dc_last is None
+        else _grad_array(dc_last, "dc_last", shape, "(batch, units)")
+    )
     x, kernel, recurrent_kernel = cache.x, cache.kernel, cache.recurrent_kernel
     dx = np.zeros_like(x)
-    dkernel, drecurrent, dbias = np.zeros_like(kernel), np.zeros_like(recurrent_kernel), np.zeros(kernel.shape[1])
+    dkernel, drecurrent, dbias = (
+        np.zeros_like(kernel),
+        np.zeros_like(recurrent_kernel),
+        np.zeros(kernel.shape[1]),
+    )
     dh_next = np.zeros(shape)
     for t in reversed(range(x.shape[1])):
         h_prev, c_prev = (cache.h[:, t - 1], cache.c[:, t - 1]) if t > 0 else (cache.h0, cache.c0)
         step = LSTMStep(*(getattr(cache, name)[:, t] for name in LSTMStep._fields))
-        grads = _lstm_step_backward(dh_seq[:, t] + dh_next, dc, x[:, t], h_prev, c_prev, step, kernel, recurrent_kernel)
+        grads = _lstm_step_backward(
+            dh_seq[:, t] + dh_next, dc, x[:, t], h_prev, c_prev, step, kernel, recurrent_kernel
+        )
         dx[:, t] = grads.dx_t
         dkernel += grads.dkernel
         drecurrent += grads.drecurrent_kernel

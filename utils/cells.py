@@ -147,7 +147,9 @@ def cudnn_blockers(layer) -> list[str]:
     import keras
 
     if not isinstance(layer, (keras.layers.LSTM, keras.layers.GRU)):
-        raise ValueError(f"layer must be a keras.layers.LSTM or keras.layers.GRU, got {type(layer).__name__}")
+        raise ValueError(
+            f"layer must be a keras.layers.LSTM or keras.layers.GRU, got {type(layer).__name__}"
+        )
     tanh = {keras.activations.tanh, keras.ops.tanh}
     sigmoid = {keras.activations.sigmoid, keras.ops.sigmoid}
     if keras.backend.backend() == "tensorflow":
@@ -158,7 +160,9 @@ def cudnn_blockers(layer) -> list[str]:
     cell = layer.cell
     blockers = []
     if cell.activation not in tanh:
-        blockers.append(f"activation={getattr(cell.activation, '__name__', cell.activation)} (needs tanh)")
+        blockers.append(
+            f"activation={getattr(cell.activation, '__name__', cell.activation)} (needs tanh)"
+        )
     if cell.recurrent_activation not in sigmoid:
         name = getattr(cell.recurrent_activation, "__name__", cell.recurrent_activation)
         blockers.append(f"recurrent_activation={name} (needs sigmoid)")
@@ -231,10 +235,15 @@ def _prepare(
     bias = _array(bias, "bias")
     if bias_rows:
         _check_shape(
-            bias, "bias", (bias_rows, gates * units), f"(2, 3·units) for a {cell} with {units} units"
+            bias,
+            "bias",
+            (bias_rows, gates * units),
+            f"(2, 3·units) for a {cell} with {units} units",
         )
     else:
-        _check_shape(bias, "bias", (gates * units,), f"({gates}·units,) for a {cell} with {units} units")
+        _check_shape(
+            bias, "bias", (gates * units,), f"({gates}·units,) for a {cell} with {units} units"
+        )
     return x, kernel, recurrent_kernel, bias, units
 
 
@@ -298,7 +307,9 @@ def rnn_forward(x, kernel, recurrent_kernel, bias, h0=None, return_cache: bool =
         ``(h_seq, h_last, cache)`` if ``return_cache``.
     """
     dtype = _out_dtype(x)
-    x, kernel, recurrent_kernel, bias, units = _prepare(x, kernel, recurrent_kernel, bias, 1, "SimpleRNN")
+    x, kernel, recurrent_kernel, bias, units = _prepare(
+        x, kernel, recurrent_kernel, bias, 1, "SimpleRNN"
+    )
     h = _initial(h0, "h0", x.shape[0], units)
     states = []
     for t in range(x.shape[1]):
@@ -306,7 +317,9 @@ def rnn_forward(x, kernel, recurrent_kernel, bias, h0=None, return_cache: bool =
         states.append(h)
     h_seq = np.stack(states, axis=1)
     if return_cache:
-        cache = RNNCache(x, _initial(h0, "h0", x.shape[0], units), h_seq, kernel, recurrent_kernel, bias)
+        cache = RNNCache(
+            x, _initial(h0, "h0", x.shape[0], units), h_seq, kernel, recurrent_kernel, bias
+        )
         return h_seq.astype(dtype), h.astype(dtype), cache
     return h_seq.astype(dtype), h.astype(dtype)
 
@@ -348,7 +361,9 @@ def lstm_trace(x, kernel, recurrent_kernel, bias, h0=None, c0=None) -> dict[str,
 
     Arguments as in :func:`lstm_forward`. Use it to draw gate heatmaps.
     """
-    x, kernel, recurrent_kernel, bias, units = _prepare(x, kernel, recurrent_kernel, bias, 4, "LSTM")
+    x, kernel, recurrent_kernel, bias, units = _prepare(
+        x, kernel, recurrent_kernel, bias, 4, "LSTM"
+    )
     h = _initial(h0, "h0", x.shape[0], units)
     c = _initial(c0, "c0", x.shape[0], units)
     steps = []
@@ -378,9 +393,13 @@ def lstm_forward(x, kernel, recurrent_kernel, bias, h0=None, c0=None, return_cac
     out = h_seq.astype(dtype), h_seq[:, -1].astype(dtype), trace["c"][:, -1].astype(dtype)
     if not return_cache:
         return out
-    x, kernel, recurrent_kernel, bias, units = _prepare(x, kernel, recurrent_kernel, bias, 4, "LSTM")
+    x, kernel, recurrent_kernel, bias, units = _prepare(
+        x, kernel, recurrent_kernel, bias, 4, "LSTM"
+    )
     h0, c0 = (_initial(s, n, x.shape[0], units) for s, n in ((h0, "h0"), (c0, "c0")))
-    cache = LSTMCache(x, h0, c0, **trace, kernel=kernel, recurrent_kernel=recurrent_kernel, bias=bias)
+    cache = LSTMCache(
+        x, h0, c0, **trace, kernel=kernel, recurrent_kernel=recurrent_kernel, bias=bias
+    )
     return (*out, cache)
 
 
@@ -424,7 +443,9 @@ def gru_step(x_t, h_prev, kernel, recurrent_kernel, bias, reset_after: bool = Tr
     return _gru(x_t, h_prev, kernel, recurrent_kernel, bias, reset_after)
 
 
-def gru_trace(x, kernel, recurrent_kernel, bias, h0=None, reset_after: bool = True) -> dict[str, np.ndarray]:
+def gru_trace(
+    x, kernel, recurrent_kernel, bias, h0=None, reset_after: bool = True
+) -> dict[str, np.ndarray]:
     """Every GRU quantity over time: a dict ``h, z, r, h_tilde`` of arrays (batch, time, units), float64.
 
     Arguments as in :func:`gru_forward`. Use it to draw gate heatmaps.

@@ -153,7 +153,9 @@ class DatasetSpec:
         return tuple(dict.fromkeys(names))
 
 
-def checksum(data: bytes, algorithm: str = "sha256", normalize_newlines: bool = False) -> tuple[int, str]:
+def checksum(
+    data: bytes, algorithm: str = "sha256", normalize_newlines: bool = False
+) -> tuple[int, str]:
     """Return ``(size, hex digest)`` of ``data``.
 
     With ``normalize_newlines`` every CRLF or lone CR becomes LF and the text ends with exactly one LF, so the
@@ -171,14 +173,18 @@ def _read_csv(data: bytes, spec: DatasetSpec, columns: Sequence[str], **kwargs) 
     try:
         df = pd.read_csv(io.BytesIO(data), **kwargs)
     except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as err:
-        raise DatasetSchemaError(f"{spec.name}: {spec.member} is not a readable CSV ({err}).") from err
+        raise DatasetSchemaError(
+            f"{spec.name}: {spec.member} is not a readable CSV ({err})."
+        ) from err
     if tuple(df.columns) != tuple(columns):
         raise DatasetSchemaError(
             f"{spec.name}: {spec.member} has columns {list(df.columns)}, expected {list(columns)}. "
             "The file is not this data set (or a modified copy); replace it with the original."
         )
     if spec.rows is not None and len(df) != spec.rows:
-        raise DatasetSchemaError(f"{spec.name}: {spec.member} has {len(df):,} data rows, expected {spec.rows:,}.")
+        raise DatasetSchemaError(
+            f"{spec.name}: {spec.member} has {len(df):,} data rows, expected {spec.rows:,}."
+        )
     return df
 
 
@@ -188,7 +194,9 @@ def _to_float(df: pd.DataFrame, spec: DatasetSpec, columns: Sequence[str]) -> pd
         try:
             out[col] = pd.to_numeric(df[col], errors="raise").astype("float64")
         except (ValueError, TypeError) as err:
-            raise DatasetSchemaError(f"{spec.name}: column {col!r} has non-numeric values ({err}).") from err
+            raise DatasetSchemaError(
+                f"{spec.name}: column {col!r} has non-numeric values ({err})."
+            ) from err
     return pd.DataFrame(out, index=df.index)
 
 
@@ -216,7 +224,9 @@ def parse_jena(data: bytes, spec: DatasetSpec, clean: bool = True) -> pd.DataFra
             cleaning[f"{col}: -9999 set to 0"] = int(bad.sum())
             out.loc[bad, col] = 0.0
     if out.isna().any().any():
-        raise DatasetSchemaError(f"{spec.name}: empty cells in columns {list(out.columns[out.isna().any()])}.")
+        raise DatasetSchemaError(
+            f"{spec.name}: empty cells in columns {list(out.columns[out.isna().any()])}."
+        )
     out.attrs["cleaning"] = cleaning
     return out
 
@@ -230,15 +240,21 @@ def parse_beijing(data: bytes, spec: DatasetSpec, clean: bool = True) -> pd.Data
     ``pm2.5_missing`` (1.0 where the value was filled). ``clean=False`` leaves the ``NA`` values as NaN and adds
     no flag (notebook 06 does this step in view).
     """
-    df = _read_csv(data, spec, BEIJING_COLUMNS, keep_default_na=False, na_values={"pm2.5": ["NA", ""]})
+    df = _read_csv(
+        data, spec, BEIJING_COLUMNS, keep_default_na=False, na_values={"pm2.5": ["NA", ""]}
+    )
     try:
         index = pd.to_datetime(df[["year", "month", "day", "hour"]])
     except (ValueError, TypeError) as err:
-        raise DatasetSchemaError(f"{spec.name}: year/month/day/hour do not form valid timestamps ({err}).") from err
+        raise DatasetSchemaError(
+            f"{spec.name}: year/month/day/hour do not form valid timestamps ({err})."
+        ) from err
     index = pd.DatetimeIndex(index.to_numpy(), name="time")
     steps = np.diff(index.to_numpy())
     if len(index) > 1 and not (steps == np.timedelta64(1, "h")).all():
-        raise DatasetSchemaError(f"{spec.name}: the timestamps are not strictly hourly (gaps, repeats or disorder).")
+        raise DatasetSchemaError(
+            f"{spec.name}: the timestamps are not strictly hourly (gaps, repeats or disorder)."
+        )
     unknown = set(df["cbwd"].unique()) - set(BEIJING_WIND_DIRECTIONS)
     if unknown:
         raise DatasetSchemaError(
@@ -254,9 +270,11 @@ def parse_beijing(data: bytes, spec: DatasetSpec, clean: bool = True) -> pd.Data
         out["pm2.5_missing"] = missing.astype("float64")
     for direction in BEIJING_WIND_DIRECTIONS:
         out[f"cbwd_{direction}"] = (df["cbwd"].to_numpy() == direction).astype("float64")
-    out.attrs["cleaning"] = {
-        "pm2.5: NA filled by the last reading (0 before the first one)": int(missing.sum())
-    } if clean else {}
+    out.attrs["cleaning"] = (
+        {"pm2.5: NA filled by the last reading (0 before the first one)": int(missing.sum())}
+        if clean
+        else {}
+    )
     return out
 
 
@@ -367,7 +385,9 @@ def _download(spec: DatasetSpec, dirs: Sequence[Path]) -> Path:
         )
     target.mkdir(parents=True, exist_ok=True)
     try:
-        path = keras.utils.get_file(fname=spec.filename, origin=spec.url, cache_dir=str(target), cache_subdir=".")
+        path = keras.utils.get_file(
+            fname=spec.filename, origin=spec.url, cache_dir=str(target), cache_subdir="."
+        )
     except Exception as err:  # urllib, HTTP and OS errors all mean the same thing to the user
         raise DatasetNotAvailable(
             f"{spec.name}: no local copy in {[str(d) for d in dirs]}, and downloading {spec.url} failed ({err}). "
@@ -389,14 +409,20 @@ def _read_member(path: Path, spec: DatasetSpec) -> bytes:
         return path.read_bytes()
     try:
         with zipfile.ZipFile(path) as zf:
-            names = [n for n in zf.namelist() if Path(n).name == spec.member and not n.startswith("__MACOSX")]
+            names = [
+                n
+                for n in zf.namelist()
+                if Path(n).name == spec.member and not n.startswith("__MACOSX")
+            ]
             if not names:
                 raise DatasetCorrupt(
                     f"{spec.name}: {path} holds {zf.namelist()} but not {spec.member}; it is the wrong archive. {fix}"
                 )
             return zf.read(names[0])
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as err:
-        raise DatasetCorrupt(f"{spec.name}: {path} is a bad or truncated zip archive ({err}). {fix}") from err
+        raise DatasetCorrupt(
+            f"{spec.name}: {path} is a bad or truncated zip archive ({err}). {fix}"
+        ) from err
 
 
 def _checksum_mismatch(data: bytes, spec: DatasetSpec, path: Path) -> str | None:
@@ -418,9 +444,14 @@ def _checksum_mismatch(data: bytes, spec: DatasetSpec, path: Path) -> str | None
 
 
 def _check_span(df: pd.DataFrame, spec: DatasetSpec) -> None:
-    for label, expected, got in [("first", spec.first, df.index[0]), ("last", spec.last, df.index[-1])]:
+    for label, expected, got in [
+        ("first", spec.first, df.index[0]),
+        ("last", spec.last, df.index[-1]),
+    ]:
         if expected is not None and got != pd.Timestamp(expected):
-            raise DatasetSchemaError(f"{spec.name}: the {label} timestamp is {got}, expected {expected}.")
+            raise DatasetSchemaError(
+                f"{spec.name}: the {label} timestamp is {got}, expected {expected}."
+            )
 
 
 def load_weather(
@@ -456,7 +487,9 @@ def load_weather(
     else:
         raise ValueError(f"name must be one of {sorted(DATASETS)} or a DatasetSpec, got {name!r}")
     if spec.parse is parse_text:
-        raise ValueError(f"name {spec.name!r} is a text corpus, not a weather table; use load_text({spec.name!r})")
+        raise ValueError(
+            f"name {spec.name!r} is a text corpus, not a weather table; use load_text({spec.name!r})"
+        )
     dirs = candidate_dirs(data_dir)
     path = _find_local(spec, dirs) or _download(spec, dirs)
     data = _read_member(path, spec)
@@ -492,12 +525,16 @@ def chronological_split(
     No shuffling: the model is always evaluated on a period after the one it learned from.
     """
     if len(fractions) != 3 or any(f <= 0 for f in fractions) or abs(sum(fractions) - 1.0) > 1e-9:
-        raise ValueError(f"fractions must be three positive numbers summing to 1, got {tuple(fractions)}")
+        raise ValueError(
+            f"fractions must be three positive numbers summing to 1, got {tuple(fractions)}"
+        )
     n = len(df)
     n_train = int(n * fractions[0])
     n_val = int(n * fractions[1])
     if min(n_train, n_val, n - n_train - n_val) < 1:
-        raise ValueError(f"df has {n} rows, too few for fractions {tuple(fractions)}; pass more data")
+        raise ValueError(
+            f"df has {n} rows, too few for fractions {tuple(fractions)}; pass more data"
+        )
     return df.iloc[:n_train], df.iloc[n_train : n_train + n_val], df.iloc[n_train + n_val :]
 
 
@@ -514,7 +551,9 @@ def normalize(
     """
     for i, other in enumerate(others):
         if list(other.columns) != list(train.columns):
-            raise ValueError(f"others[{i}] has columns {list(other.columns)}, expected those of train")
+            raise ValueError(
+                f"others[{i}] has columns {list(other.columns)}, expected those of train"
+            )
     mean = train.mean()
     std = train.std().replace(0.0, 1.0)
     return [(frame - mean) / std for frame in (train, *others)], mean, std

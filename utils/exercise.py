@@ -104,11 +104,19 @@ def _locals_of(node: ast.AST) -> set[str]:
 
 def _refs(node: ast.AST) -> tuple[set[str], set[str]]:
     """(global names loaded and not bound inside ``node``, attribute and imported names) that ``node`` refers to."""
-    local = _locals_of(node) if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) else set()
+    local = (
+        _locals_of(node)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)
+        else set()
+    )
     globals_: set[str] = set()
     attributes: set[str] = set()
     for child in ast.walk(node):
-        if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Load) and child.id not in local:
+        if (
+            isinstance(child, ast.Name)
+            and isinstance(child.ctx, ast.Load)
+            and child.id not in local
+        ):
             globals_.add(child.id)
         elif isinstance(child, ast.Attribute):
             attributes.add(child.attr)
@@ -139,7 +147,9 @@ def source_uses(cells: Iterable[str]) -> dict[str, frozenset[str]]:
     contributes ``x``.
     """
     functions: dict[str, ast.AST] = {}
-    assigned: dict[str, tuple[set[str], set[str]]] = {}  # name -> (globals, attributes) of what it was bound to
+    assigned: dict[
+        str, tuple[set[str], set[str]]
+    ] = {}  # name -> (globals, attributes) of what it was bound to
     for source in cells:
         tree = _parse(source)
         if tree is None:
@@ -196,7 +206,9 @@ def check_not_calling(answer: Callable, *forbidden: str) -> None:
         forbidden: names of course functions, methods or Keras classes the question does not allow.
     """
     if not forbidden:
-        raise ValueError("forbidden is empty: name the course functions the question does not allow")
+        raise ValueError(
+            "forbidden is empty: name the course functions the question does not allow"
+        )
     uses = getattr(answer, "_uses", None)
     names = set(uses) if uses is not None else used_names(answer)
     found = sorted(set(forbidden) & names)

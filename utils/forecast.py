@@ -42,7 +42,9 @@ def wind_vector(
             f"speed has shape {speed.shape} but bearing_deg has {bearing.shape}; pass equal lengths"
         )
     if np.any(speed < 0):
-        raise ValueError("speed has negative values; clean them first (Jena's -9999 sentinels, for example)")
+        raise ValueError(
+            "speed has negative values; clean them first (Jena's -9999 sentinels, for example)"
+        )
     rad = np.deg2rad(bearing)
     wx = np.where(np.isnan(rad), 0.0, speed * np.cos(rad))
     wy = np.where(np.isnan(rad), 0.0, speed * np.sin(rad))
@@ -71,11 +73,15 @@ def beijing_wind_speed(direction: pd.Series, cumulated: pd.Series) -> pd.Series:
     new_run = direction.ne(direction.shift())
     speed = cumulated.where(new_run, cumulated.diff())
     if (speed < 0).any():
-        raise ValueError("cumulated decreases inside a run of one direction; it is not a cumulated speed")
+        raise ValueError(
+            "cumulated decreases inside a run of one direction; it is not a cumulated speed"
+        )
     return speed.rename("wind speed (m/s)")
 
 
-def time_signals(index: pd.DatetimeIndex, periods_hours: Mapping[str, float] | None = None) -> pd.DataFrame:
+def time_signals(
+    index: pd.DatetimeIndex, periods_hours: Mapping[str, float] | None = None
+) -> pd.DataFrame:
     """Sine and cosine of the time of day and of the year (or other periods) for a DatetimeIndex.
 
     Args:
@@ -99,7 +105,9 @@ def time_signals(index: pd.DatetimeIndex, periods_hours: Mapping[str, float] | N
     return pd.DataFrame(out, index=index)
 
 
-def fft_amplitude(values: np.ndarray | pd.Series, step_hours: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+def fft_amplitude(
+    values: np.ndarray | pd.Series, step_hours: float = 1.0
+) -> tuple[np.ndarray, np.ndarray]:
     """Amplitude spectrum of a series, with frequencies in cycles per year, in the series' own units.
 
     ``amplitude[k]`` is the amplitude A of the sinusoid ``A cos(2π f_k t + φ)`` at frequency bin k: a pure
@@ -120,7 +128,9 @@ def fft_amplitude(values: np.ndarray | pd.Series, step_hours: float = 1.0) -> tu
     if np.isnan(x).any():
         raise ValueError("values has NaNs; fill or drop them before the FFT")
     amplitude = np.abs(np.fft.rfft(x - x.mean())) / len(x)
-    mirrored = slice(1, None) if len(x) % 2 else slice(1, -1)  # every bin except DC (and Nyquist, N even)
+    mirrored = (
+        slice(1, None) if len(x) % 2 else slice(1, -1)
+    )  # every bin except DC (and Nyquist, N even)
     amplitude[mirrored] *= 2
     cycles_per_hour = np.fft.rfftfreq(len(x), d=step_hours)
     return cycles_per_hour * HOURS_PER_YEAR, amplitude
@@ -157,7 +167,9 @@ def engineer_features(df: pd.DataFrame, dataset: str) -> pd.DataFrame:
         ]
         _require(df, needed)
         names = np.array(["NE", "NW", "SE", "cv"])
-        direction = pd.Series(names[df[["cbwd_NE", "cbwd_NW", "cbwd_SE", "cbwd_cv"]].to_numpy().argmax(1)])
+        direction = pd.Series(
+            names[df[["cbwd_NE", "cbwd_NW", "cbwd_SE", "cbwd_cv"]].to_numpy().argmax(1)]
+        )
         speed = beijing_wind_speed(direction, df["Iws"])
         wx, wy = wind_vector(speed.to_numpy(), direction.map(BEIJING_BEARINGS).to_numpy())
         out = pd.DataFrame(
@@ -178,7 +190,8 @@ def engineer_features(df: pd.DataFrame, dataset: str) -> pd.DataFrame:
         wx, wy = wind_vector(df["wv (m/s)"].to_numpy(), df["wd (deg)"].to_numpy())
         mx, my = wind_vector(df["max. wv (m/s)"].to_numpy(), df["wd (deg)"].to_numpy())
         rest = df.drop(
-            columns=["T (degC)", "wv (m/s)", "max. wv (m/s)", "wd (deg)", "Tpot (K)"], errors="ignore"
+            columns=["T (degC)", "wv (m/s)", "max. wv (m/s)", "wd (deg)", "Tpot (K)"],
+            errors="ignore",
         )
         out = pd.concat([df[["T (degC)"]], rest], axis=1)
         out["wx (m/s)"], out["wy (m/s)"], out["max wx (m/s)"], out["max wy (m/s)"] = wx, wy, mx, my
@@ -206,9 +219,13 @@ def window_targets(
         ``(starts, targets)``.
     """
     if sequence_length < 1 or horizon < 1:
-        raise ValueError(f"sequence_length and horizon must be >= 1, got {sequence_length} and {horizon}")
+        raise ValueError(
+            f"sequence_length and horizon must be >= 1, got {sequence_length} and {horizon}"
+        )
     if len(values) != len(target):
-        raise ValueError(f"values has {len(values)} rows but target has {len(target)}; pass equal lengths")
+        raise ValueError(
+            f"values has {len(values)} rows but target has {len(target)}; pass equal lengths"
+        )
     n = len(values) - (sequence_length - 1 + horizon)
     if n < 1:
         raise ValueError(
@@ -275,16 +292,25 @@ def fit_timed(model, train_ds, val_ds, epochs: int, patience: int = 3, verbose: 
 
     if epochs < 1:
         raise ValueError(f"epochs must be >= 1, got {epochs}")
-    stop = keras.callbacks.EarlyStopping(monitor="val_mae", patience=patience, restore_best_weights=True)
+    stop = keras.callbacks.EarlyStopping(
+        monitor="val_mae", patience=patience, restore_best_weights=True
+    )
     start = time.perf_counter()
     # shuffle=False: a tf.data pipeline shuffles itself (utils.windowing does, per epoch); Keras would only warn
     history = model.fit(
-        train_ds, validation_data=val_ds, epochs=epochs, callbacks=[stop], verbose=verbose, shuffle=False
+        train_ds,
+        validation_data=val_ds,
+        epochs=epochs,
+        callbacks=[stop],
+        verbose=verbose,
+        shuffle=False,
     )
     return history, time.perf_counter() - start
 
 
-def results_table(rows: Sequence[Mapping[str, object]], baseline: str = "persistence") -> pd.DataFrame:
+def results_table(
+    rows: Sequence[Mapping[str, object]], baseline: str = "persistence"
+) -> pd.DataFrame:
     """The lab's results table: one row per model, sorted by validation MAE, with the ratio to a baseline.
 
     Args:
@@ -317,20 +343,28 @@ def multistep_windows(
         ``(starts, truths)`` with ``truths`` of shape ``(len(starts), steps)``.
     """
     if sequence_length < 1 or steps < 1:
-        raise ValueError(f"sequence_length and steps must be >= 1, got {sequence_length} and {steps}")
+        raise ValueError(
+            f"sequence_length and steps must be >= 1, got {sequence_length} and {steps}"
+        )
     target = np.asarray(target)
     if target.ndim != 1:
         raise ValueError(f"target must be 1-D, got shape {target.shape}")
     n = len(target) - sequence_length - steps + 1
     if n < 1:
-        raise ValueError(f"target has {len(target)} rows, too few for sequence_length + steps; pass more data")
+        raise ValueError(
+            f"target has {len(target)} rows, too few for sequence_length + steps; pass more data"
+        )
     starts = np.arange(n)
     leads = np.lib.stride_tricks.sliding_window_view(target[sequence_length:], steps)[:n]
     return starts, np.array(leads)
 
 
 def multistep_baseline(
-    target: np.ndarray, sequence_length: int, steps: int, kind: str = "persistence", period: int = 24
+    target: np.ndarray,
+    sequence_length: int,
+    steps: int,
+    kind: str = "persistence",
+    period: int = 24,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Naive multi-step forecasts for every window of :func:`multistep_windows`.
 
@@ -400,7 +434,9 @@ def chollet_protocol(raw: pd.DataFrame, fraction: float = 1.0, seed: int = 0) ->
         raise ValueError(f"fraction must be in (0, 1], got {fraction}")
     _require(raw, ["T (degC)", "p (mbar)"])
     if raw.shape[1] != 14:
-        raise ValueError(f"raw must have Jena's 14 columns, got {raw.shape[1]}; pass load_weather('jena')")
+        raise ValueError(
+            f"raw must have Jena's 14 columns, got {raw.shape[1]}; pass load_weather('jena')"
+        )
     raw = raw.iloc[: int(len(raw) * fraction)]
     values = raw.to_numpy("float64")
     temperature = values[:, 1].copy()  # "T (degC)" is the second column, as in his listing
@@ -408,12 +444,26 @@ def chollet_protocol(raw: pd.DataFrame, fraction: float = 1.0, seed: int = 0) ->
     mean = values[:n_train].mean(axis=0)
     std = values[:n_train].std(axis=0)
     data = ((values - mean) / std).astype("float32")
-    rate, length, batch = CHOLLET["sampling_rate"], CHOLLET["sequence_length"], CHOLLET["batch_size"]
+    rate, length, batch = (
+        CHOLLET["sampling_rate"],
+        CHOLLET["sequence_length"],
+        CHOLLET["batch_size"],
+    )
     delay = rate * (length + CHOLLET["horizon_hours"] - 1)
     inputs, targets = data[:-delay], temperature[delay:].astype("float32")
-    ranges = {"train": (0, n_train), "val": (n_train, n_train + n_val), "test": (n_train + n_val, len(inputs))}
+    ranges = {
+        "train": (0, n_train),
+        "val": (n_train, n_train + n_val),
+        "test": (n_train + n_val, len(inputs)),
+    }
     out: dict = {"mean": mean, "std": std, "columns": list(raw.columns), "temperature_column": 1}
-    out.update(n_train=n_train, n_val=n_val, n_test=len(values) - n_train - n_val, windows={}, persistence={})
+    out.update(
+        n_train=n_train,
+        n_val=n_val,
+        n_test=len(values) - n_train - n_val,
+        windows={},
+        persistence={},
+    )
     span = (length - 1) * rate
 
     def split(name: str):

@@ -21,7 +21,12 @@ from utils.forecast import (
 )
 
 #: the fixed budget of :func:`score_student_model`
-GRADING_BUDGET: dict[str, float] = {"epochs": 5, "window_stride": 2, "max_cpu_seconds": 40.0, "max_params": 300_000}
+GRADING_BUDGET: dict[str, float] = {
+    "epochs": 5,
+    "window_stride": 2,
+    "max_cpu_seconds": 40.0,
+    "max_params": 300_000,
+}
 
 
 def reference_gru(n_features: int, sequence_length: int = 120):
@@ -29,7 +34,9 @@ def reference_gru(n_features: int, sequence_length: int = 120):
     import keras
 
     inputs = keras.Input((sequence_length, n_features))
-    model = keras.Model(inputs, keras.layers.Dense(1)(keras.layers.GRU(16)(inputs)), name="reference_gru")
+    model = keras.Model(
+        inputs, keras.layers.Dense(1)(keras.layers.GRU(16)(inputs)), name="reference_gru"
+    )
     model.compile(keras.optimizers.Adam(1e-3), loss="mse")
     return model
 
@@ -144,7 +151,9 @@ def score_student_model(
         values = part.to_numpy("float32")
         starts, _ = window_targets(values, values[:, 0], sequence_length, horizon)
         starts = starts[::stride]
-        x = np.lib.stride_tricks.sliding_window_view(values, sequence_length, axis=0)[starts].transpose(0, 2, 1)
+        x = np.lib.stride_tricks.sliding_window_view(values, sequence_length, axis=0)[
+            starts
+        ].transpose(0, 2, 1)
         return np.ascontiguousarray(x), values[starts + sequence_length - 1 + horizon, :1]
 
     x_train, y_train = windows(train_n)
@@ -155,7 +164,9 @@ def score_student_model(
         keras.utils.set_random_seed(seed)
         model = build(features.shape[1])
         if not isinstance(model, keras.Model):
-            raise ValueError(f"build_my_model must return a keras.Model, got {type(model).__name__}")
+            raise ValueError(
+                f"build_my_model must return a keras.Model, got {type(model).__name__}"
+            )
         if build is build_model:
             # the grader's round trip: a model it would refuse fails here, with its reason
             model = as_graded(model)

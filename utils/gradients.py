@@ -42,7 +42,9 @@ def _final_state(output):
     """The final state from what a layer or model returns: (batch, units), or the last step of a sequence."""
     if isinstance(output, list | tuple):
         if not output:
-            raise ValueError("the layer or model returned an empty list; it must return the final state")
+            raise ValueError(
+                "the layer or model returned an empty list; it must return the final state"
+            )
         output = output[0]  # return_state=True: [output, state...]; the output is h_T
     rank = len(output.shape)
     if rank == 3:  # return_sequences=True: keep the last step
@@ -60,7 +62,9 @@ def _build(layer_or_model, xs) -> None:
         layer_or_model(xs[:1], training=False)
 
 
-def state_input_gradient_norms(layer_or_model: Callable, x, per_example: bool = False) -> np.ndarray:
+def state_input_gradient_norms(
+    layer_or_model: Callable, x, per_example: bool = False
+) -> np.ndarray:
     """``‖∂h_T/∂x_t‖`` for every input step ``t``: how strongly the final state depends on step ``t``.
 
     For each sequence in the batch the Jacobian ``∂h_T/∂x_t`` is a ``units × features`` matrix; its
@@ -85,7 +89,9 @@ def state_input_gradient_norms(layer_or_model: Callable, x, per_example: bool = 
     import tensorflow as tf
 
     if not callable(layer_or_model):
-        raise ValueError(f"layer_or_model must be a Keras layer or model, got {type(layer_or_model).__name__}")
+        raise ValueError(
+            f"layer_or_model must be a Keras layer or model, got {type(layer_or_model).__name__}"
+        )
     xs = tf.constant(_as_batch(x))
     batch, steps, features = xs.shape
     units = int(_final_state(layer_or_model(xs[:1], training=False)).shape[-1])  # also builds it
@@ -102,11 +108,17 @@ def state_input_gradient_norms(layer_or_model: Callable, x, per_example: bool = 
             picked = tf.reduce_sum(tf.cast(h_last, xs.dtype) * select)
         grad = tape.gradient(picked, x_rep)
         if grad is None:
-            raise ValueError("the output does not depend on x; pass a layer or model that reads its input")
-        jac = tf.reshape(grad, (batch, units, steps, features))  # jac[b, u, t, :] = ∂h_T[b, u] / ∂x[b, t, :]
+            raise ValueError(
+                "the output does not depend on x; pass a layer or model that reads its input"
+            )
+        jac = tf.reshape(
+            grad, (batch, units, steps, features)
+        )  # jac[b, u, t, :] = ∂h_T[b, u] / ∂x[b, t, :]
         return tf.sqrt(tf.reduce_sum(tf.square(jac), axis=[1, 3]))
 
-    logger = tf.get_logger()  # a new graph per layer is expected: silence TF's retracing warning, then restore
+    logger = (
+        tf.get_logger()
+    )  # a new graph per layer is expected: silence TF's retracing warning, then restore
     level = logger.level
     logger.setLevel("ERROR")
     try:
@@ -143,16 +155,22 @@ def loss_input_gradient_norms(model: Callable, x, y, loss_fn: Callable | str) ->
         try:
             loss_fn = keras.losses.get(loss_fn)
         except ValueError as exc:
-            raise ValueError(f"loss_fn {loss_fn!r} is not a Keras loss name; pass e.g. 'mse' or a callable") from exc
+            raise ValueError(
+                f"loss_fn {loss_fn!r} is not a Keras loss name; pass e.g. 'mse' or a callable"
+            ) from exc
     if not callable(loss_fn):
-        raise ValueError(f"loss_fn must be callable or a Keras loss name, got {type(loss_fn).__name__}")
+        raise ValueError(
+            f"loss_fn must be callable or a Keras loss name, got {type(loss_fn).__name__}"
+        )
     xs = tf.constant(_as_batch(x))
     y_arr = np.asarray(y)
     if np.ndim(x) == 2:  # a single sequence: its target gets the batch axis too
         y_arr = y_arr[None]
     y_true = tf.convert_to_tensor(y_arr)
     if y_true.shape[0] != xs.shape[0]:
-        raise ValueError(f"y has {y_true.shape[0]} rows but x has {xs.shape[0]}; pass one target per sequence")
+        raise ValueError(
+            f"y has {y_true.shape[0]} rows but x has {xs.shape[0]}; pass one target per sequence"
+        )
     _build(model, xs)
 
     @tf.function
@@ -160,7 +178,9 @@ def loss_input_gradient_norms(model: Callable, x, y, loss_fn: Callable | str) ->
         with tf.GradientTape() as tape:
             tape.watch(xs)
             y_pred = model(xs, training=False)
-            loss = tf.reduce_mean(tf.cast(loss_fn(tf.cast(y_true, y_pred.dtype), y_pred), tf.float32))
+            loss = tf.reduce_mean(
+                tf.cast(loss_fn(tf.cast(y_true, y_pred.dtype), y_pred), tf.float32)
+            )
         grad = tape.gradient(loss, xs)  # (batch, T, features)
         if grad is None:
             raise ValueError("the loss does not depend on x; pass a model that reads its input")
@@ -188,7 +208,9 @@ class DecayFit:
     points: int
 
 
-def fit_decay_rate(norms, distances=None, min_distance: int = 0, max_distance: int | None = None) -> DecayFit:
+def fit_decay_rate(
+    norms, distances=None, min_distance: int = 0, max_distance: int | None = None
+) -> DecayFit:
     """Fit ``norm ≈ C · r^distance`` by least squares on ``log(norm)`` and return the per-step factor ``r``.
 
     Args:
@@ -205,10 +227,18 @@ def fit_decay_rate(norms, distances=None, min_distance: int = 0, max_distance: i
     """
     norms = np.asarray(norms, dtype=np.float64)
     if norms.ndim != 1:
-        raise ValueError(f"norms must be 1-D, got shape {norms.shape}; average over the batch first")
-    dist = np.arange(norms.size, dtype=np.float64) if distances is None else np.asarray(distances, dtype=np.float64)
+        raise ValueError(
+            f"norms must be 1-D, got shape {norms.shape}; average over the batch first"
+        )
+    dist = (
+        np.arange(norms.size, dtype=np.float64)
+        if distances is None
+        else np.asarray(distances, dtype=np.float64)
+    )
     if dist.shape != norms.shape:
-        raise ValueError(f"distances has shape {dist.shape} but norms has {norms.shape}; pass one per norm")
+        raise ValueError(
+            f"distances has shape {dist.shape} but norms has {norms.shape}; pass one per norm"
+        )
     keep = np.isfinite(norms) & (norms > 0) & (dist >= min_distance)
     if max_distance is not None:
         keep &= dist <= max_distance

@@ -36,8 +36,14 @@ def chrono_bias(units: int, t_max: float, seed: int | None = 0) -> np.ndarray:
         ValueError: if ``units`` is not a positive int or ``t_max`` is not a number above 2.
     """
     if isinstance(units, bool) or not isinstance(units, int | np.integer) or units < 1:
-        raise ValueError(f"units must be a positive int, got {units!r}; pass the LSTM's units, e.g. units=16")
-    if isinstance(t_max, bool) or not isinstance(t_max, int | float | np.integer | np.floating) or not t_max > 2:
+        raise ValueError(
+            f"units must be a positive int, got {units!r}; pass the LSTM's units, e.g. units=16"
+        )
+    if (
+        isinstance(t_max, bool)
+        or not isinstance(t_max, int | float | np.integer | np.floating)
+        or not t_max > 2
+    ):
         raise ValueError(
             f"t_max must be a number above 2, got {t_max!r}; pass the longest dependency in steps, e.g. t_max=400"
         )

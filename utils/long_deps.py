@@ -53,18 +53,42 @@ ROOT = Path(__file__).resolve().parents[1]
 #: The five cells of the long-dependency sweep, in the order the notebook shows them.
 LONG_DEPS_CELLS: tuple[str, ...] = ("SimpleRNN", "IRNN", "LSTM", "LSTM-chrono", "GRU")
 #: Units per cell, chosen so that every model (cell + Dense(1)) has about 1,200 parameters.
-LONG_DEPS_UNITS: dict[str, int] = {"SimpleRNN": 33, "IRNN": 33, "LSTM": 16, "LSTM-chrono": 16, "GRU": 18}
+LONG_DEPS_UNITS: dict[str, int] = {
+    "SimpleRNN": 33,
+    "IRNN": 33,
+    "LSTM": 16,
+    "LSTM-chrono": 16,
+    "GRU": 18,
+}
 #: The sequence lengths and seeds of the committed full sweep.
 LONG_DEPS_SEQ_LENS: tuple[int, ...] = (10, 25, 50, 100, 200, 400)
 LONG_DEPS_SEEDS: tuple[int, ...] = (0, 1, 2)
 #: Columns of the results file, one row per (cell, T, seed).
 LONG_DEPS_COLUMNS: tuple[str, ...] = (
-    "cell", "T", "seed", "solved", "updates", "budget", "val_mse", "test_mse", "diverged", "seconds", "params",
+    "cell",
+    "T",
+    "seed",
+    "solved",
+    "updates",
+    "budget",
+    "val_mse",
+    "test_mse",
+    "diverged",
+    "seconds",
+    "params",
 )
 #: The three ways a run ends (see :func:`outcomes`).
 LONG_DEPS_OUTCOMES: tuple[str, ...] = ("solved", "budget", "diverged")
 #: Columns of the learning-curve file, one row per validation check (update 0 = before training).
-LONG_DEPS_CURVE_COLUMNS: tuple[str, ...] = ("cell", "T", "seed", "update", "val_mse", "slope_u1", "slope_u2")
+LONG_DEPS_CURVE_COLUMNS: tuple[str, ...] = (
+    "cell",
+    "T",
+    "seed",
+    "update",
+    "val_mse",
+    "slope_u1",
+    "slope_u2",
+)
 
 RESULTS_DIR = ROOT / "results"
 LONG_DEPS_CSV = RESULTS_DIR / "05_long_dependencies.csv"
@@ -106,9 +130,13 @@ class LongDepsProtocol:
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"LongDepsProtocol.{name} must be a positive int, got {value!r}")
         if self.n_test % self.n_val:
-            raise ValueError(f"n_test ({self.n_test}) must be a multiple of n_val ({self.n_val}); e.g. n_test=1024")
+            raise ValueError(
+                f"n_test ({self.n_test}) must be a multiple of n_val ({self.n_val}); e.g. n_test=1024"
+            )
         if self.max_updates is not None and self.max_updates < self.eval_every:
-            raise ValueError(f"max_updates must be at least eval_every ({self.eval_every}), got {self.max_updates}")
+            raise ValueError(
+                f"max_updates must be at least eval_every ({self.eval_every}), got {self.max_updates}"
+            )
 
     @property
     def success_mse(self) -> float:
@@ -161,11 +189,16 @@ def build_model(cell: str, seq_len: int, seed: int):
         ),
         "LSTM": lambda: keras.layers.LSTM(units, seed=seed),
         "LSTM-chrono": lambda: keras.layers.LSTM(
-            units, unit_forget_bias=False, bias_initializer=ChronoInitializer(t_max=seq_len, seed=seed), seed=seed
+            units,
+            unit_forget_bias=False,
+            bias_initializer=ChronoInitializer(t_max=seq_len, seed=seed),
+            seed=seed,
         ),
         "GRU": lambda: keras.layers.GRU(units, seed=seed),
     }
-    return keras.Sequential([keras.Input((seq_len, 2)), layers[cell](), keras.layers.Dense(1)], name=cell)
+    return keras.Sequential(
+        [keras.Input((seq_len, 2)), layers[cell](), keras.layers.Dense(1)], name=cell
+    )
 
 
 class _Trainer:
@@ -180,7 +213,9 @@ class _Trainer:
         import tensorflow as tf
 
         self.model = build_model(cell, seq_len, 0)
-        self.optimizer = keras.optimizers.Adam(protocol.learning_rate, global_clipnorm=protocol.global_clipnorm)
+        self.optimizer = keras.optimizers.Adam(
+            protocol.learning_rate, global_clipnorm=protocol.global_clipnorm
+        )
         self.optimizer.build(self.model.trainable_variables)
         self.optimizer_init = [v.numpy() for v in self.optimizer.variables]
         model, optimizer = self.model, self.optimizer
@@ -247,9 +282,20 @@ def run_one(
     def check(update: int) -> float:
         pred = np.asarray(trainer.predict(x_val))
         mse = float(np.mean((pred - y_val) ** 2))
-        slopes = marked_value_slopes(x_val, pred) if np.all(np.isfinite(pred)) else (math.nan, math.nan)
-        curve.append({"cell": cell, "T": seq_len, "seed": seed, "update": update, "val_mse": mse,
-                      "slope_u1": slopes[0], "slope_u2": slopes[1]})
+        slopes = (
+            marked_value_slopes(x_val, pred) if np.all(np.isfinite(pred)) else (math.nan, math.nan)
+        )
+        curve.append(
+            {
+                "cell": cell,
+                "T": seq_len,
+                "seed": seed,
+                "update": update,
+                "val_mse": mse,
+                "slope_u1": slopes[0],
+                "slope_u2": slopes[1],
+            }
+        )
         return mse
 
     updates, solved, diverged = 0, False, False
@@ -268,18 +314,31 @@ def run_one(
             break
     x_test, y_test = test_set(seq_len, protocol.n_test)
     pred_test = np.concatenate(
-        [np.asarray(trainer.predict(x_test[i : i + protocol.n_val])) for i in range(0, protocol.n_test, protocol.n_val)]
+        [
+            np.asarray(trainer.predict(x_test[i : i + protocol.n_val]))
+            for i in range(0, protocol.n_test, protocol.n_val)
+        ]
     )
     test_mse = float(np.mean((pred_test - y_test) ** 2))
     row = {
-        "cell": cell, "T": seq_len, "seed": seed, "solved": solved, "updates": updates,
-        "budget": budget, "val_mse": val_mse, "test_mse": test_mse, "diverged": diverged,
-        "seconds": round(time.perf_counter() - start, 2), "params": int(trainer.model.count_params()),
+        "cell": cell,
+        "T": seq_len,
+        "seed": seed,
+        "solved": solved,
+        "updates": updates,
+        "budget": budget,
+        "val_mse": val_mse,
+        "test_mse": test_mse,
+        "diverged": diverged,
+        "seconds": round(time.perf_counter() - start, 2),
+        "params": int(trainer.model.count_params()),
     }
     return row, curve
 
 
-_LOCK = None  # a multiprocessing lock shared by the workers of a parallel sweep (set by _init_worker)
+_LOCK = (
+    None  # a multiprocessing lock shared by the workers of a parallel sweep (set by _init_worker)
+)
 
 
 def _init_worker(lock) -> None:
@@ -314,9 +373,11 @@ def _append_csv(path: Path, rows: list[dict], columns: Sequence[str]) -> None:
 
 
 def _log_line(row: dict) -> str:
-    return (f"{row['cell']:>11s} T={row['T']:4d} seed={row['seed']}: "
-            f"{outcome(row)} after {row['updates']:5d} updates, "
-            f"test MSE {row['test_mse']:.4f}, {row['seconds']:.1f} s")
+    return (
+        f"{row['cell']:>11s} T={row['T']:4d} seed={row['seed']}: "
+        f"{outcome(row)} after {row['updates']:5d} updates, "
+        f"test MSE {row['test_mse']:.4f}, {row['seconds']:.1f} s"
+    )
 
 
 def _run_chain(task: tuple) -> list[dict]:
@@ -384,8 +445,10 @@ def sweep(
     cells, seq_lens, seeds = list(cells), sorted(int(t) for t in seq_lens), [int(s) for s in seeds]
     unknown = [c for c in cells if c not in LONG_DEPS_CELLS]
     if unknown or not cells or not seq_lens or not seeds:
-        raise ValueError(f"cells must be a non-empty subset of {list(LONG_DEPS_CELLS)} (got {cells}), "
-                         f"seq_lens and seeds non-empty (got {seq_lens}, {seeds})")
+        raise ValueError(
+            f"cells must be a non-empty subset of {list(LONG_DEPS_CELLS)} (got {cells}), "
+            f"seq_lens and seeds non-empty (got {seq_lens}, {seeds})"
+        )
     if stop_after is not None and stop_after < 1:
         raise ValueError(f"stop_after must be None or at least 1, got {stop_after}")
     path = Path(path)
@@ -393,13 +456,18 @@ def sweep(
     done: dict[tuple, bool] = {}
     if resume and path.exists():
         old = pd.read_csv(path)
-        done = {(r.cell, int(r.T), int(r.seed)): bool(r.solved) for r in old.itertuples()
-                if r.budget == protocol.budget(int(r.T))}
+        done = {
+            (r.cell, int(r.T), int(r.seed)): bool(r.solved)
+            for r in old.itertuples()
+            if r.budget == protocol.budget(int(r.T))
+        }
     else:
         for p in (path, curves_path):
             if p is not None and p.exists():
                 p.unlink()
-    tasks = [(c, seq_lens, seeds, protocol, path, curves_path, done, stop_after, verbose) for c in cells]
+    tasks = [
+        (c, seq_lens, seeds, protocol, path, curves_path, done, stop_after, verbose) for c in cells
+    ]
     if workers <= 1:
         for task in tasks:
             _run_chain(task)
@@ -413,9 +481,9 @@ def sweep(
     frame = pd.read_csv(path)
     frame = frame[frame["cell"].isin(cells) & frame["T"].isin(seq_lens) & frame["seed"].isin(seeds)]
     order = {c: i for i, c in enumerate(LONG_DEPS_CELLS)}
-    return frame.sort_values(["cell", "T", "seed"], key=lambda s: s.map(order) if s.name == "cell" else s).reset_index(
-        drop=True
-    )
+    return frame.sort_values(
+        ["cell", "T", "seed"], key=lambda s: s.map(order) if s.name == "cell" else s
+    ).reset_index(drop=True)
 
 
 def outcome(row) -> str:
@@ -433,7 +501,9 @@ def outcomes(runs):
     """The outcome (:func:`outcome`) of every row of ``runs``, a DataFrame with ``solved`` and ``diverged``."""
     import pandas as pd
 
-    return pd.Series([outcome(r) for _, r in runs.iterrows()], index=runs.index, name="outcome", dtype=object)
+    return pd.Series(
+        [outcome(r) for _, r in runs.iterrows()], index=runs.index, name="outcome", dtype=object
+    )
 
 
 def reach(runs, cell: str) -> int | None:
@@ -446,7 +516,9 @@ def reach(runs, cell: str) -> int | None:
     """
     rows = runs[runs["cell"] == cell]
     if rows.empty:
-        raise ValueError(f"no rows for cell {cell!r} in runs; cells present: {sorted(runs['cell'].unique())}")
+        raise ValueError(
+            f"no rows for cell {cell!r} in runs; cells present: {sorted(runs['cell'].unique())}"
+        )
     best = None
     for seq_len, group in rows.groupby("T", sort=True):
         if group["solved"].astype(bool).sum() * 2 > len(group):

@@ -20,7 +20,12 @@ from collections.abc import Iterator
 #: install would downgrade Colab's wrapt 2.3.0, upgrade its ipywidgets 7.7.1 (the widgets Colab's front end
 #: supports) and pull in playwright, under a running kernel. ``make colab-check`` runs this step in a replica of
 #: Colab's runtime and fails if it changes a preinstalled package.
-COLAB_GRADER_PINS = ["otter-grader==7.0.0", "fica==0.4.1", "ipylab==1.1.0", "python-frontmatter==1.3.0"]
+COLAB_GRADER_PINS = [
+    "otter-grader==7.0.0",
+    "fica==0.4.1",
+    "ipylab==1.1.0",
+    "python-frontmatter==1.3.0",
+]
 
 
 @contextlib.contextmanager
@@ -68,7 +73,9 @@ def seed_everything(seed: int = 42, deterministic: bool = True) -> None:
     """
     if not isinstance(seed, int) or seed < 0:
         raise ValueError(f"seed must be a non-negative int, got {seed!r}; pass e.g. seed=42")
-    os.environ["PYTHONHASHSEED"] = str(seed)  # affects subprocesses only: this interpreter's hash seed is already set
+    os.environ["PYTHONHASHSEED"] = str(
+        seed
+    )  # affects subprocesses only: this interpreter's hash seed is already set
     import keras
     import tensorflow as tf
 
@@ -108,7 +115,9 @@ def environment_report() -> dict[str, str]:
     }
 
 
-def setup(seed: int = 42, deterministic: bool = True, verbose: bool = True, grader: bool = False) -> None:
+def setup(
+    seed: int = 42, deterministic: bool = True, verbose: bool = True, grader: bool = False
+) -> None:
     """Prepare a notebook: seed everything, enable op determinism, set the plot style, report versions.
 
     Args:
@@ -129,8 +138,12 @@ def setup(seed: int = 42, deterministic: bool = True, verbose: bool = True, grad
     if verbose:
         print(" | ".join(f"{k} {v}" for k, v in report.items() if k not in ("gpu", "colab")))
         if report["gpu"] == "none":
-            hint = " (Colab: Runtime > Change runtime type > GPU)" if report["colab"] == "True" else ""
-            print(f"No GPU found: running on the CPU{hint}. Every notebook is sized to run on a CPU.")
+            hint = (
+                " (Colab: Runtime > Change runtime type > GPU)" if report["colab"] == "True" else ""
+            )
+            print(
+                f"No GPU found: running on the CPU{hint}. Every notebook is sized to run on a CPU."
+            )
         else:
             print(f"GPU: {report['gpu']}")
         print(f"Seed {seed}, op determinism {'on' if deterministic else 'off'}.")

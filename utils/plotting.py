@@ -14,9 +14,25 @@ import numpy as np
 
 #: Okabe & Ito's colour-blind-safe palette (https://jfly.uni-koeln.de/color/), ordered for lines on white: its yellow
 #: (#F0E442, 1.3:1 against white) is left out.
-OKABE_ITO: tuple[str, ...] = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
+OKABE_ITO: tuple[str, ...] = (
+    "#0072B2",
+    "#D55E00",
+    "#009E73",
+    "#CC79A7",
+    "#E69F00",
+    "#56B4E9",
+    "#000000",
+)
 #: One line style and one marker per colour of :data:`OKABE_ITO` (the n-th series differs from the others in all three).
-LINESTYLES: tuple[object, ...] = ("-", "--", ":", "-.", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1)), (0, (1, 3)))
+LINESTYLES: tuple[object, ...] = (
+    "-",
+    "--",
+    ":",
+    "-.",
+    (0, (5, 1)),
+    (0, (3, 1, 1, 1, 1, 1)),
+    (0, (1, 3)),
+)
 MARKERS: tuple[str, ...] = ("o", "s", "^", "D", "v", "P", "X")
 
 #: The rcParams of the course style besides the property cycle (:func:`course_style` adds it). Sizes in points at

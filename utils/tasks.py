@@ -62,11 +62,15 @@ def adding_problem(
         ValueError: if ``n_samples`` < 1 or ``seq_len`` < 2, or either is not an int.
     """
     n = _check_int(n_samples, "n_samples", 1, "pass the number of sequences, e.g. n_samples=1000")
-    t = _check_int(seq_len, "seq_len", 2, "the two markers need at least two steps, e.g. seq_len=50")
+    t = _check_int(
+        seq_len, "seq_len", 2, "the two markers need at least two steps, e.g. seq_len=50"
+    )
     return _draw(np.random.default_rng(seed), n, t, split_halves)
 
 
-def _draw(rng: np.random.Generator, n: int, t: int, split_halves: bool) -> tuple[np.ndarray, np.ndarray]:
+def _draw(
+    rng: np.random.Generator, n: int, t: int, split_halves: bool
+) -> tuple[np.ndarray, np.ndarray]:
     values = rng.random((n, t), dtype=np.float32)
     if split_halves:
         half = t // 2
@@ -85,7 +89,9 @@ def _draw(rng: np.random.Generator, n: int, t: int, split_halves: bool) -> tuple
     return x, y
 
 
-def adding_batches(batch_size: int, seq_len: int, seed: Seed = 0) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+def adding_batches(
+    batch_size: int, seq_len: int, seed: Seed = 0
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """An endless stream of fresh adding-problem batches: a new ``(x, y)`` batch for every training update.
 
     The stream is seeded: the same ``seed`` gives the same sequence of batches, and batch ``k`` never repeats
@@ -104,7 +110,9 @@ def adding_batches(batch_size: int, seq_len: int, seed: Seed = 0) -> Iterator[tu
         ValueError: if ``batch_size`` < 1 or ``seq_len`` < 2 (raised at the call, not at the first ``next``).
     """
     n = _check_int(batch_size, "batch_size", 1, "pass the sequences per update, e.g. batch_size=32")
-    t = _check_int(seq_len, "seq_len", 2, "the two markers need at least two steps, e.g. seq_len=50")
+    t = _check_int(
+        seq_len, "seq_len", 2, "the two markers need at least two steps, e.g. seq_len=50"
+    )
     rng = np.random.default_rng(seed)
 
     def stream() -> Iterator[tuple[np.ndarray, np.ndarray]]:
@@ -151,14 +159,18 @@ def marked_value_slopes(x: np.ndarray, y_pred: np.ndarray) -> tuple[float, float
     x = np.asarray(x)
     y_pred = np.asarray(y_pred, dtype=np.float64).reshape(-1)
     if x.ndim != 3 or x.shape[2] != 2:
-        raise ValueError(f"x must have shape (n, T, 2), got {x.shape}; pass the inputs of adding_problem")
+        raise ValueError(
+            f"x must have shape (n, T, 2), got {x.shape}; pass the inputs of adding_problem"
+        )
     if y_pred.shape[0] != x.shape[0] or x.shape[0] < 3:
         raise ValueError(
             f"y_pred must hold one prediction per sequence (n = {x.shape[0]} ≥ 3), got shape {np.shape(y_pred)}"
         )
     markers = x[:, :, 1]
     if not np.all(markers.sum(axis=1) == 2):
-        raise ValueError("every sequence of x must have exactly two markers (channel 1); use adding_problem")
+        raise ValueError(
+            "every sequence of x must have exactly two markers (channel 1); use adding_problem"
+        )
     idx = np.argsort(-markers, axis=1, kind="stable")[:, :2]
     idx.sort(axis=1)  # first, then second marked step
     u = np.take_along_axis(x[:, :, 0], idx, axis=1).astype(np.float64)

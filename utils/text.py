@@ -60,10 +60,14 @@ def split_text(text: str, val_fraction: float = 0.1) -> tuple[str, str]:
     if not isinstance(text, str) or not text:
         raise ValueError("text must be a non-empty str")
     if not 0.0 < val_fraction < 1.0:
-        raise ValueError(f"val_fraction must be strictly between 0 and 1, got {val_fraction!r}; e.g. 0.1")
+        raise ValueError(
+            f"val_fraction must be strictly between 0 and 1, got {val_fraction!r}; e.g. 0.1"
+        )
     cut = int(round(len(text) * (1.0 - val_fraction)))
     if cut < 1 or cut >= len(text):
-        raise ValueError(f"text of {len(text)} characters is too short for val_fraction={val_fraction}")
+        raise ValueError(
+            f"text of {len(text)} characters is too short for val_fraction={val_fraction}"
+        )
     return text[:cut], text[cut:]
 
 
@@ -84,7 +88,9 @@ def make_lookups(vocabulary: Sequence[str]):
 
     vocabulary = list(vocabulary)
     if not vocabulary or any(not isinstance(c, str) or len(c) != 1 for c in vocabulary):
-        raise ValueError("vocabulary must be a non-empty sequence of single characters; use char_vocabulary(text)")
+        raise ValueError(
+            "vocabulary must be a non-empty sequence of single characters; use char_vocabulary(text)"
+        )
     if len(set(vocabulary)) != len(vocabulary):
         raise ValueError("vocabulary has repeated characters; use char_vocabulary(text)")
     to_ids = keras.layers.StringLookup(vocabulary=vocabulary, mask_token=None)
@@ -113,7 +119,9 @@ def decode(ids: Sequence[int] | np.ndarray, ids_to_chars) -> str:
 
 
 # -------------------------------------------------------------------------------------- windows
-def lm_dataset(ids: np.ndarray, seq_len: int, batch_size: int, shuffle: bool = False, seed: int = 0):
+def lm_dataset(
+    ids: np.ndarray, seq_len: int, batch_size: int, shuffle: bool = False, seed: int = 0
+):
     """A ``tf.data.Dataset`` of teacher-forcing pairs ``(x, y)`` with ``y = x`` shifted by one character.
 
     ``ids`` is cut into consecutive chunks of ``seq_len + 1`` ids that overlap by one id (the last id of one chunk
@@ -130,7 +138,9 @@ def lm_dataset(ids: np.ndarray, seq_len: int, batch_size: int, shuffle: bool = F
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
     n_chunks = (len(ids) - 1) // seq_len
     if n_chunks < 1:
-        raise ValueError(f"ids has {len(ids)} tokens, fewer than seq_len + 1 = {seq_len + 1}; lower seq_len")
+        raise ValueError(
+            f"ids has {len(ids)} tokens, fewer than seq_len + 1 = {seq_len + 1}; lower seq_len"
+        )
     starts = np.arange(n_chunks) * seq_len
     idx = starts[:, None] + np.arange(seq_len + 1)[None, :]
     chunks = ids[idx]
@@ -166,14 +176,18 @@ class NGramModel:
         if not 0.0 < discount < 1.0:
             raise ValueError(f"discount must be in (0, 1), got {discount!r}")
         if vocab_size**order >= 2**62:
-            raise ValueError(f"vocab_size ** order is too large for int64 keys; lower order (got {order})")
+            raise ValueError(
+                f"vocab_size ** order is too large for int64 keys; lower order (got {order})"
+            )
         self.order, self.vocab_size, self.discount = order, vocab_size, discount
         self._tables: list[dict[str, np.ndarray]] = []
 
     def _check_ids(self, ids: np.ndarray, name: str) -> np.ndarray:
         ids = np.asarray(ids).reshape(-1).astype(np.int64)
         if ids.size and (ids.min() < 0 or ids.max() >= self.vocab_size):
-            raise ValueError(f"{name} has ids outside [0, {self.vocab_size}); pass ids from the same lookup")
+            raise ValueError(
+                f"{name} has ids outside [0, {self.vocab_size}); pass ids from the same lookup"
+            )
         return ids
 
     def _keys(self, ids: np.ndarray, n: int, start: int) -> np.ndarray:
@@ -234,7 +248,9 @@ class NGramModel:
 
 
 # ---------------------------------------------------------------------------------------- model
-def build_char_lm(vocab_size: int, units: int = 256, embed_dim: int = 64, cell: str = "lstm", seed: int = 0):
+def build_char_lm(
+    vocab_size: int, units: int = 256, embed_dim: int = 64, cell: str = "lstm", seed: int = 0
+):
     """A character language model: ``Embedding -> LSTM/GRU (return_sequences) -> Dense`` logits per step.
 
     Input: int ids of shape ``(batch, time)``; output: logits ``(batch, time, vocab_size)``. Train it with
@@ -257,12 +273,16 @@ def build_char_lm(vocab_size: int, units: int = 256, embed_dim: int = 64, cell: 
         -0.05, 0.05, seed=seed), name="embedding")(inputs)  # fmt: skip
     x = layer(units, return_sequences=True, kernel_initializer=init(seed=seed + 1),
               recurrent_initializer=keras.initializers.Orthogonal(seed=seed + 2), name="rnn")(x)  # fmt: skip
-    logits = keras.layers.Dense(vocab_size, kernel_initializer=init(seed=seed + 3), name="logits")(x)
+    logits = keras.layers.Dense(vocab_size, kernel_initializer=init(seed=seed + 3), name="logits")(
+        x
+    )
     return keras.Model(inputs, logits, name=f"char_{cell}_{units}")
 
 
 # ----------------------------------------------------------------------------------- generation
-def sample_with_temperature(logits: np.ndarray, temperature: float, rng: np.random.Generator) -> int:
+def sample_with_temperature(
+    logits: np.ndarray, temperature: float, rng: np.random.Generator
+) -> int:
     """Draw one id from ``softmax(logits / temperature)``; ``temperature == 0`` returns the argmax.
 
     Low temperatures sharpen the distribution toward the most likely id, high ones flatten it toward uniform.
@@ -344,7 +364,9 @@ def generate(
     out = []
     for _ in range(length):
         logits = keras.ops.convert_to_numpy(dense(h))[0].astype(np.float64)
-        nxt = 1 + sample_with_temperature(logits[1:], temperature, rng)  # id 0 ([UNK]) is never emitted
+        nxt = 1 + sample_with_temperature(
+            logits[1:], temperature, rng
+        )  # id 0 ([UNK]) is never emitted
         out.append(nxt)
         h, states = rnn.cell(embedding(np.array([nxt], dtype=np.int32)), states)
     return prompt + decode(np.array(out, dtype=np.int64), ids_to_chars)
@@ -385,7 +407,9 @@ def context_bpc(
     import tensorflow as tf
 
     # one graph for every window length and batch size (calling the model eagerly is many times slower)
-    forward = tf.function(lambda x: model(x, training=False), input_signature=[tf.TensorSpec((None, None), tf.int32)])
+    forward = tf.function(
+        lambda x: model(x, training=False), input_signature=[tf.TensorSpec((None, None), tf.int32)]
+    )
     rng = np.random.default_rng(seed)
     pool = np.arange(k_max, len(ids))
     targets = np.sort(rng.choice(pool, size=min(n_targets, len(pool)), replace=False))
@@ -397,7 +421,9 @@ def context_bpc(
             logits = logits.astype(np.float64)
             m = logits.max(axis=1, keepdims=True)
             logp = logits - m - np.log(np.exp(logits - m).sum(axis=1, keepdims=True))
-            every[row, b : b + batch_size] = -logp[np.arange(len(logp)), ids[targets[b : b + batch_size]]] / LN2
+            every[row, b : b + batch_size] = (
+                -logp[np.arange(len(logp)), ids[targets[b : b + batch_size]]] / LN2
+            )
     bits = every.mean(axis=1)
     return (bits, targets, every) if per_target else (bits, targets)
 
@@ -417,7 +443,9 @@ def paired_gain_se(per_target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     per_target = np.asarray(per_target, dtype=np.float64)
     if per_target.ndim != 2 or per_target.shape[0] < 2 or per_target.shape[1] < 2:
-        raise ValueError(f"per_target must be a (n_ks >= 2, n_targets >= 2) array, got shape {per_target.shape}")
+        raise ValueError(
+            f"per_target must be a (n_ks >= 2, n_targets >= 2) array, got shape {per_target.shape}"
+        )
     diffs = per_target[:-1] - per_target[1:]
     return diffs.mean(axis=1), diffs.std(axis=1, ddof=1) / np.sqrt(per_target.shape[1])
 
@@ -450,7 +478,9 @@ def measured_reach(
     if se is not None:
         se = np.asarray(se, dtype=np.float64)
         if se.shape != (len(ks) - 1,) or np.any(se < 0):
-            raise ValueError(f"se must hold {len(ks) - 1} non-negative standard errors (one per step), got {se!r}")
+            raise ValueError(
+                f"se must hold {len(ks) - 1} non-negative standard errors (one per step), got {se!r}"
+            )
         improves &= (bits[:-1] - bits[1:]) > z * se
     reach = ks[-1]
     for i in range(len(gains) - 1, -1, -1):

@@ -68,7 +68,9 @@ def make_dataset(lab: Lab, split: str, shuffle: bool = False, horizon: int = HOR
     data = values[:-horizon]
     targets = np.zeros(len(data), dtype="float32")
     targets[: len(data) - SEQUENCE_LENGTH + 1] = temps[SEQUENCE_LENGTH - 1 + horizon :]
-    return timeseries_dataset(data, targets, SEQUENCE_LENGTH, batch_size=BATCH_SIZE, shuffle=shuffle, seed=0)
+    return timeseries_dataset(
+        data, targets, SEQUENCE_LENGTH, batch_size=BATCH_SIZE, shuffle=shuffle, seed=0
+    )
 
 
 def compile_model(lab: Lab, body, name: str):
@@ -89,8 +91,12 @@ def window_summary(inputs, units: int = 32, stride: int = 3, skip_hours: int = 2
     last ``skip_hours`` hours of every feature, flattened, concatenated."""
     import keras
 
-    coarse = keras.layers.Lambda(lambda x: x[:, stride - 1 :: stride], name=f"every_{stride}_hours")(inputs)
-    recent = keras.layers.Flatten()(keras.layers.Cropping1D((SEQUENCE_LENGTH - skip_hours, 0))(inputs))
+    coarse = keras.layers.Lambda(
+        lambda x: x[:, stride - 1 :: stride], name=f"every_{stride}_hours"
+    )(inputs)
+    recent = keras.layers.Flatten()(
+        keras.layers.Cropping1D((SEQUENCE_LENGTH - skip_hours, 0))(inputs)
+    )
     return keras.layers.Concatenate()([keras.layers.GRU(units)(coarse), recent])
 
 
@@ -102,7 +108,9 @@ def change_model(lab: Lab, seed: int = 42, name: str = "gru_change"):
     keras.utils.set_random_seed(seed)
     inputs = keras.Input((SEQUENCE_LENGTH, lab.n_features))
     t_mean, t_std = lab.t_mean, lab.t_std
-    last = keras.layers.Lambda(lambda x: x[:, -1, :1] * t_std + t_mean, name="last_temperature")(inputs)
+    last = keras.layers.Lambda(lambda x: x[:, -1, :1] * t_std + t_mean, name="last_temperature")(
+        inputs
+    )
     change = keras.layers.Dense(1, kernel_initializer="zeros")(window_summary(inputs))
     outputs = keras.layers.Add()([last, keras.layers.Rescaling(t_std)(change)])
     model = keras.Model(inputs, outputs, name=name)
@@ -127,7 +135,15 @@ class Scoreboard:
 
         temps = {split: self.lab.parts[split][TARGET].to_numpy() for split in ("val", "test")}
         val_mae = mae(*forecast(temps["val"], SEQUENCE_LENGTH, HORIZON))
-        self.rows.append({"model": name, "val_mae": val_mae, "test_mae": np.nan, "params": 0, "train_seconds": 0.0})
+        self.rows.append(
+            {
+                "model": name,
+                "val_mae": val_mae,
+                "test_mae": np.nan,
+                "params": 0,
+                "train_seconds": 0.0,
+            }
+        )
         self._test_mae_of[name] = lambda: mae(*forecast(temps["test"], SEQUENCE_LENGTH, HORIZON))
         return val_mae
 
@@ -147,7 +163,9 @@ class Scoreboard:
         from utils.forecast import fit_timed
 
         train_ds = make_dataset(self.lab, "train", shuffle=True)
-        _, seconds = fit_timed(model, train_ds, self.val_ds, epochs, patience=patience or self.patience)
+        _, seconds = fit_timed(
+            model, train_ds, self.val_ds, epochs, patience=patience or self.patience
+        )
         return self.record(model, seconds)
 
     def val(self) -> dict[str, float]:
@@ -158,7 +176,9 @@ class Scoreboard:
         """Choose the trained model with the lowest validation MAE, then compute every row's test MAE, once."""
         from utils.forecast import results_table
 
-        best = min((r for r in self.rows if r["model"] in self.trained), key=lambda r: r["val_mae"])["model"]
+        best = min(
+            (r for r in self.rows if r["model"] in self.trained), key=lambda r: r["val_mae"]
+        )["model"]
         for row in self.rows:
             row["test_mae"] = self._test_mae_of[row["model"]]()
         return best, results_table(self.rows)

@@ -90,7 +90,9 @@ def timeseries_dataset(
     if end > n:
         raise ValueError(f"end_index must be <= len(data) = {n}, got {end}")
     if start >= end:
-        raise ValueError(f"start_index must be < end_index, got start_index={start}, end_index={end}")
+        raise ValueError(
+            f"start_index must be < end_index, got start_index={start}, end_index={end}"
+        )
     span = (sequence_length - 1) * sampling_rate + 1
     if span > end - start:
         raise ValueError(
@@ -101,7 +103,9 @@ def timeseries_dataset(
     used = data[start:end]
     if np.issubdtype(used.dtype, np.inexact) and not np.isfinite(used).all():
         row = int(np.argwhere(~np.isfinite(used.reshape(len(used), -1)))[0][0]) + start
-        raise ValueError(f"data contains NaN or infinite values (first at row {row}); fill or drop them first")
+        raise ValueError(
+            f"data contains NaN or infinite values (first at row {row}); fill or drop them first"
+        )
     if targets is not None:
         targets = np.asarray(targets)
         if len(targets) != n:
@@ -129,17 +133,23 @@ def timeseries_dataset(
         n_batches = -(-len(positions) // batch_size)
 
         def batches_of(order):
-            return tf.data.Dataset.range(n_batches).map(lambda i: order[i * batch_size : (i + 1) * batch_size])
+            return tf.data.Dataset.range(n_batches).map(
+                lambda i: order[i * batch_size : (i + 1) * batch_size]
+            )
 
         if shuffle:
             # one fresh seed per iteration (epoch), drawn deterministically from `seed`
             epoch_seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).take(1)
             ds = epoch_seeds.flat_map(
-                lambda s: batches_of(tf.random.experimental.stateless_shuffle(positions_t, tf.stack([s, 0])))
+                lambda s: batches_of(
+                    tf.random.experimental.stateless_shuffle(positions_t, tf.stack([s, 0]))
+                )
             )
         else:
             ds = batches_of(positions_t)
-        ds = ds.apply(tf.data.experimental.assert_cardinality(n_batches))  # flat_map hides it; Keras needs it
+        ds = ds.apply(
+            tf.data.experimental.assert_cardinality(n_batches)
+        )  # flat_map hides it; Keras needs it
 
     def gather(pos):
         windows = tf.gather(data_t, tf.expand_dims(pos, -1) + offsets)
@@ -200,10 +210,18 @@ class WindowSpec:
         _check_int("sampling_rate", self.sampling_rate, 1)
         _check_int("batch_size", self.batch_size, 1)
         if isinstance(self.label_columns, str) or len(self.label_columns) == 0:
-            raise ValueError(f"label_columns must be a non-empty tuple of column names, got {self.label_columns!r}")
+            raise ValueError(
+                f"label_columns must be a non-empty tuple of column names, got {self.label_columns!r}"
+            )
         object.__setattr__(self, "label_columns", tuple(self.label_columns))
-        if len(self.split) != 3 or any(f <= 0 for f in self.split) or abs(sum(self.split) - 1) > 1e-9:
-            raise ValueError(f"split must be three positive fractions summing to 1, got {self.split!r}")
+        if (
+            len(self.split) != 3
+            or any(f <= 0 for f in self.split)
+            or abs(sum(self.split) - 1) > 1e-9
+        ):
+            raise ValueError(
+                f"split must be three positive fractions summing to 1, got {self.split!r}"
+            )
 
     @property
     def delay(self) -> int:
@@ -244,7 +262,9 @@ class WindowSpec:
         """
         missing = [c for c in self.label_columns if c not in df.columns]
         if missing:
-            raise ValueError(f"label_columns {missing} are not columns of df; available: {list(df.columns)}")
+            raise ValueError(
+                f"label_columns {missing} are not columns of df; available: {list(df.columns)}"
+            )
         feature_columns = list(df.columns if feature_columns is None else feature_columns)
         unknown = [c for c in feature_columns if c not in df.columns]
         if unknown:
@@ -263,11 +283,21 @@ class WindowSpec:
             batch_size=self.batch_size,
         )
         train = timeseries_dataset(
-            inputs, targets, shuffle=shuffle_train, seed=seed, start_index=0, end_index=n_train, **common
+            inputs,
+            targets,
+            shuffle=shuffle_train,
+            seed=seed,
+            start_index=0,
+            end_index=n_train,
+            **common,
         )
-        val = timeseries_dataset(inputs, targets, start_index=n_train, end_index=n_train + n_val, **common)
+        val = timeseries_dataset(
+            inputs, targets, start_index=n_train, end_index=n_train + n_val, **common
+        )
         test = timeseries_dataset(inputs, targets, start_index=n_train + n_val, **common)
-        return Windows(train, val, test, mean, std, n_train, n_val, feature_columns, list(self.label_columns))
+        return Windows(
+            train, val, test, mean, std, n_train, n_val, feature_columns, list(self.label_columns)
+        )
 
     def plot_window(
         self,
@@ -292,13 +322,17 @@ class WindowSpec:
         """
         inputs = np.asarray(inputs, dtype=float).reshape(-1)
         if len(inputs) != self.input_width:
-            raise ValueError(f"inputs must have input_width={self.input_width} values, got {len(inputs)}")
+            raise ValueError(
+                f"inputs must have input_width={self.input_width} values, got {len(inputs)}"
+            )
         t = (np.arange(self.input_width) - (self.input_width - 1)) * step_hours
         t_label = self.horizon * step_hours
         ax.plot(t, inputs, color="C0", label="inputs")
         ax.scatter([t_label], [label], color="C2", marker="o", s=50, zorder=3, label="label")
         if prediction is not None:
-            ax.scatter([t_label], [prediction], color="C3", marker="x", s=60, zorder=4, label="prediction")
+            ax.scatter(
+                [t_label], [prediction], color="C3", marker="x", s=60, zorder=4, label="prediction"
+            )
         ax.axvline(0.0, color="0.7", linewidth=0.8)
         ax.set_xlabel("hours relative to the last input")
         if ylabel:

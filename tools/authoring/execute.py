@@ -31,7 +31,11 @@ def ci_parameters(path: Path) -> dict:
 
 def course_env() -> dict[str, str]:
     """Environment for a notebook kernel: the repository on the path, the local data copy if there is one."""
-    env = {"RNN_COURSE_ROOT": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+    env = {
+        "RNN_COURSE_ROOT": str(ROOT),
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+    }
     if "RNN_COURSE_DATA" not in os.environ and SHARED_DATA.is_dir():
         env["RNN_COURSE_DATA"] = str(SHARED_DATA)
     return env
@@ -89,12 +93,20 @@ def _parse_value(text: str):
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("notebooks", nargs="+", type=Path)
     parser.add_argument("--mode", choices=("ci", "lecture"), default="ci")
     parser.add_argument("--out", type=Path, default=None, help="folder for the executed copies")
-    parser.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
-                        help="override a parameter (Python literal), e.g. -p EPOCHS=3")
+    parser.add_argument(
+        "-p",
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a parameter (Python literal), e.g. -p EPOCHS=3",
+    )
     args = parser.parse_args(argv)
     overrides = {}
     for item in args.param:
@@ -109,7 +121,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{path.name}: {seconds:.1f} s ({args.mode} mode) -> {output}", flush=True)
         except Exception as exc:  # report and go on to the next notebook
             failures += 1
-            print(f"{path.name}: FAILED: {type(exc).__name__}: {str(exc)[-2000:]}", file=sys.stderr, flush=True)
+            print(
+                f"{path.name}: FAILED: {type(exc).__name__}: {str(exc)[-2000:]}",
+                file=sys.stderr,
+                flush=True,
+            )
     return 1 if failures else 0
 
 

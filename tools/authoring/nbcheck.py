@@ -23,7 +23,9 @@ from tools.authoring.sync import ROOT, load_config, raw_url
 
 IMG = ROOT / "img"
 REQUIRED_META = ("title", "learn", "minutes", "ci_parameters")
-_MD_IMAGE = re.compile(r"!\[[^\]]*\]\((?P<md>[^)\s]+)[^)]*\)|<img[^>]*\bsrc=[\"'](?P<html>[^\"']+)[\"']")
+_MD_IMAGE = re.compile(
+    r"!\[[^\]]*\]\((?P<md>[^)\s]+)[^)]*\)|<img[^>]*\bsrc=[\"'](?P<html>[^\"']+)[\"']"
+)
 _NAME = re.compile(r"^\d\d[a-z]?_[a-z0-9_]+\.ipynb$")  # 02b_...: a notebook inserted after 02
 
 
@@ -39,7 +41,9 @@ DRAWING_CALLS = frozenset({
     "plot_history", "plot_log_curves",
 })  # fmt: skip
 #: Alt texts that say nothing about the figure.
-GENERIC_ALT = re.compile(r"^\W*(figure|plot|image|graph|chart|output|picture|untitled|no description.*)\W*$", re.I)
+GENERIC_ALT = re.compile(
+    r"^\W*(figure|plot|image|graph|chart|output|picture|untitled|no description.*)\W*$", re.I
+)
 
 
 #: The longest code cell, in lines (issue 23; the TF docs template: "keep code and text cells as brief as
@@ -101,12 +105,18 @@ def plotting_cells(nb) -> list[int]:
                 name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
                 owner = func.value if isinstance(func, ast.Attribute) else None
                 owner_name = getattr(owner, "id", getattr(owner, "attr", ""))
-                if name in DRAWING_CALLS or name in drawing_defs or owner_name in ("plt", "pyplot", "diagrams"):
+                if (
+                    name in DRAWING_CALLS
+                    or name in drawing_defs
+                    or owner_name in ("plt", "pyplot", "diagrams")
+                ):
                     return True
             return False
 
         for node in tree.body:
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and draws(node):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and draws(
+                node
+            ):
                 drawing_defs.add(node.name)
         if any(draws(node) for node in tree.body if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef,
                                                                          ast.ClassDef))):  # fmt: skip
@@ -127,12 +137,18 @@ def check_alt_text(nb, number: str | None = None) -> list[str]:
         alt = cell.get("metadata", {}).get("mystnb", {}).get("image", {}).get("alt")
         where = f"cell {index} (id {cell.get('id', '?')})"
         if not isinstance(alt, str) or not alt.strip():
-            problems.append(f"{where} draws a figure but has no alt text: add metadata "
-                            '{"mystnb": {"image": {"alt": "what the figure shows and what to look for"}}}')
+            problems.append(
+                f"{where} draws a figure but has no alt text: add metadata "
+                '{"mystnb": {"image": {"alt": "what the figure shows and what to look for"}}}'
+            )
         elif GENERIC_ALT.match(alt) or len(alt.split()) < 5:
-            problems.append(f"{where}: alt text {alt!r} is generic; say what the figure shows and what to look for")
+            problems.append(
+                f"{where}: alt text {alt!r} is generic; say what the figure shows and what to look for"
+            )
         elif alt.strip() in seen:
-            problems.append(f"{where}: the same alt text as cell {seen[alt.strip()]}; each figure needs its own")
+            problems.append(
+                f"{where}: the same alt text as cell {seen[alt.strip()]}; each figure needs its own"
+            )
         else:
             seen[alt.strip()] = index
     return problems
@@ -162,9 +178,17 @@ def check_skeleton(nb) -> list[str]:
     Further reading, in that order."""
     problems = []
     cells = nb.cells
-    if not cells or cells[0].cell_type != "markdown" or not re.match(r"# \d\d[a-z]? · \S", cells[0].source):
-        problems.append("the first cell must be markdown starting with the title line '# NN · Title'")
-    tagged = {tag: [i for i, c in enumerate(cells) if tag in _tags(c)] for tag in ("setup", "parameters")}
+    if (
+        not cells
+        or cells[0].cell_type != "markdown"
+        or not re.match(r"# \d\d[a-z]? · \S", cells[0].source)
+    ):
+        problems.append(
+            "the first cell must be markdown starting with the title line '# NN · Title'"
+        )
+    tagged = {
+        tag: [i for i, c in enumerate(cells) if tag in _tags(c)] for tag in ("setup", "parameters")
+    }
     for tag, where in tagged.items():
         if len(where) != 1:
             problems.append(f"expected exactly one code cell tagged '{tag}', found {len(where)}")
@@ -172,7 +196,10 @@ def check_skeleton(nb) -> list[str]:
         ("## Overview", _heading_position(nb, "## Overview")),
         ("## Setup", _heading_position(nb, "## Setup")),
         ("the cell tagged 'setup'", (tagged["setup"][0], 0) if len(tagged["setup"]) == 1 else None),
-        ("the cell tagged 'parameters'", (tagged["parameters"][0], 0) if len(tagged["parameters"]) == 1 else None),
+        (
+            "the cell tagged 'parameters'",
+            (tagged["parameters"][0], 0) if len(tagged["parameters"]) == 1 else None,
+        ),
         ("## Exercises", _heading_position(nb, "## Exercises")),
         ("## Summary", _heading_position(nb, "## Summary")),
         ("## Further reading", _heading_position(nb, "## Further reading")),
@@ -187,9 +214,15 @@ def check_skeleton(nb) -> list[str]:
     params = tagged["parameters"][0] if len(tagged["parameters"]) == 1 else None
     exercises = _heading_index(nb, "## Exercises")
     if params is not None and exercises is not None:
-        lesson = [c for c in cells[params + 1 : exercises] if c.cell_type == "markdown" and "\n## " in "\n" + c.source]
+        lesson = [
+            c
+            for c in cells[params + 1 : exercises]
+            if c.cell_type == "markdown" and "\n## " in "\n" + c.source
+        ]
         if not lesson:
-            problems.append("no lesson: expected '## ' sections between the parameters cell and '## Exercises'")
+            problems.append(
+                "no lesson: expected '## ' sections between the parameters cell and '## Exercises'"
+            )
     for i in tagged["setup"] + tagged["parameters"]:
         if cells[i].cell_type != "code":
             problems.append(f"cell {i} is tagged {_tags(cells[i])} but is not a code cell")
@@ -214,7 +247,9 @@ def check_images(nb, img_dir: Path = IMG, config: dict[str, str] | None = None) 
         if cell.cell_type != "markdown":
             continue
         if cell.get("attachments") or "attachment:" in cell.source:
-            problems.append(f"cell {i}: an image is a cell attachment (Colab and GitHub do not show it)")
+            problems.append(
+                f"cell {i}: an image is a cell attachment (Colab and GitHub do not show it)"
+            )
         for match in _MD_IMAGE.finditer(cell.source):
             url = match.group("md") or match.group("html")
             if url.startswith(prefix):
@@ -222,9 +257,13 @@ def check_images(nb, img_dir: Path = IMG, config: dict[str, str] | None = None) 
                 if not (img_dir / name).is_file():
                     problems.append(f"cell {i}: image {url} names img/{name}, which does not exist")
             elif url.startswith("https://raw.githubusercontent.com/") and "/img/" in url:
-                problems.append(f"cell {i}: image {url} uses another slug/branch than {prefix} (run `make sync`)")
+                problems.append(
+                    f"cell {i}: image {url} uses another slug/branch than {prefix} (run `make sync`)"
+                )
             elif not re.match(r"https?://", url):
-                problems.append(f"cell {i}: image {url} is a relative path (Colab cannot show it; run `make sync`)")
+                problems.append(
+                    f"cell {i}: image {url} is a relative path (Colab cannot show it; run `make sync`)"
+                )
     return problems
 
 
@@ -233,7 +272,9 @@ def check_metadata(nb) -> list[str]:
     assigned in the parameters cell (papermill would otherwise inject it silently)."""
     meta = nb.metadata.get("rnn_course")
     if not isinstance(meta, dict):
-        return ["notebook metadata has no 'rnn_course' block (title, learn, minutes, ci_parameters)"]
+        return [
+            "notebook metadata has no 'rnn_course' block (title, learn, minutes, ci_parameters)"
+        ]
     problems = [f"metadata.rnn_course lacks '{key}'" for key in REQUIRED_META if key not in meta]
     params = [c for c in nb.cells if "parameters" in _tags(c)]
     if params and isinstance(meta.get("ci_parameters"), dict):
@@ -241,13 +282,23 @@ def check_metadata(nb) -> list[str]:
             tree = ast.parse(params[0].source)
         except SyntaxError as exc:
             return [*problems, f"the parameters cell does not parse: {exc}"]
-        names = {t.id for node in tree.body if isinstance(node, ast.Assign) for t in node.targets
-                 if isinstance(t, ast.Name)}
-        names |= {node.target.id for node in tree.body if isinstance(node, ast.AnnAssign)
-                  and isinstance(node.target, ast.Name)}
+        names = {
+            t.id
+            for node in tree.body
+            if isinstance(node, ast.Assign)
+            for t in node.targets
+            if isinstance(t, ast.Name)
+        }
+        names |= {
+            node.target.id
+            for node in tree.body
+            if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
+        }
         for key in meta["ci_parameters"]:
             if key not in names:
-                problems.append(f"ci_parameters names {key!r}, which the parameters cell does not assign")
+                problems.append(
+                    f"ci_parameters names {key!r}, which the parameters cell does not assign"
+                )
     return problems
 
 
@@ -258,15 +309,27 @@ def check_exercises(nb, minimum: int = 2) -> list[str]:
     ends = sum(s.startswith("# END QUESTION") for s in raw)
     problems = []
     if begins < minimum:
-        problems.append(f"expected at least {minimum} exercises ('# BEGIN QUESTION' raw cells), found {begins}")
+        problems.append(
+            f"expected at least {minimum} exercises ('# BEGIN QUESTION' raw cells), found {begins}"
+        )
     if begins != ends:
         problems.append(f"{begins} '# BEGIN QUESTION' cells but {ends} '# END QUESTION' cells")
     exercises = _heading_index(nb, "## Exercises")
-    first_question = next((i for i, c in enumerate(nb.cells) if c.cell_type == "raw"
-                           and c.source.strip().startswith("# BEGIN QUESTION")), None)
+    first_question = next(
+        (
+            i
+            for i, c in enumerate(nb.cells)
+            if c.cell_type == "raw" and c.source.strip().startswith("# BEGIN QUESTION")
+        ),
+        None,
+    )
     if exercises is not None and first_question is not None and first_question < exercises:
-        problems.append("an exercise comes before '## Exercises' (the grader runs only the Exercises section)")
-    hidden = sum(c.cell_type == "code" and c.source.lstrip().startswith("# HIDDEN") for c in nb.cells)
+        problems.append(
+            "an exercise comes before '## Exercises' (the grader runs only the Exercises section)"
+        )
+    hidden = sum(
+        c.cell_type == "code" and c.source.lstrip().startswith("# HIDDEN") for c in nb.cells
+    )
     if begins and hidden < begins:
         problems.append(f"{begins} questions but only {hidden} hidden test cells")
     return problems
@@ -296,7 +359,11 @@ CHECKS = (check_skeleton, check_outputs, check_images, check_metadata, check_exe
 
 def check_notebook(path: Path) -> list[str]:
     """Run every check on the notebook at ``path``."""
-    problems = [] if _NAME.match(path.name) else [f"file name {path.name!r} is not 'NN_lower_snake.ipynb' (or 'NNa_...')"]
+    problems = (
+        []
+        if _NAME.match(path.name)
+        else [f"file name {path.name!r} is not 'NN_lower_snake.ipynb' (or 'NNa_...')"]
+    )
     nb = nbformat.read(path, as_version=4)
     for check in CHECKS:
         problems += check(nb)
@@ -306,8 +373,12 @@ def check_notebook(path: Path) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("paths", nargs="*", type=Path, help="notebooks (default: notebooks/*.ipynb)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "paths", nargs="*", type=Path, help="notebooks (default: notebooks/*.ipynb)"
+    )
     args = parser.parse_args(argv)
     paths = args.paths or sorted((ROOT / "notebooks").glob("*.ipynb"))
     failed = 0

@@ -49,8 +49,12 @@ def formatted(path: Path) -> nbformat.NotebookNode:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--check", action="store_true", help="list the notebooks that would change; change nothing")
-    parser.add_argument("paths", nargs="*", type=Path, help="notebooks (default: notebooks/*.ipynb)")
+    parser.add_argument(
+        "--check", action="store_true", help="list the notebooks that would change; change nothing"
+    )
+    parser.add_argument(
+        "paths", nargs="*", type=Path, help="notebooks (default: notebooks/*.ipynb)"
+    )
     args = parser.parse_args(argv)
     changed = []
     for path in args.paths or sorted((ROOT / "notebooks").glob("*.ipynb")):

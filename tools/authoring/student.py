@@ -91,7 +91,9 @@ def question_names(nb: nbformat.NotebookNode) -> list[str]:
         if cell.cell_type == "raw" and lines and lines[0].strip() == "# BEGIN QUESTION":
             config = yaml.safe_load("\n".join(lines[1:])) or {}
             if "name" not in config:
-                raise ValueError(f"a '# BEGIN QUESTION' cell has no 'name:'; add one: {cell.source!r}")
+                raise ValueError(
+                    f"a '# BEGIN QUESTION' cell has no 'name:'; add one: {cell.source!r}"
+                )
             names.append(str(config["name"]))
     return names
 
@@ -121,7 +123,9 @@ def self_check_data(nb: nbformat.NotebookNode) -> tuple[list[str], list[str], di
     from utils.selfcheck import bound_names, source_hash
 
     graded = {id(c) for c in reduce_notebook(nb).cells}
-    lesson = [c for c in nb.cells[: exercises_index(nb)] if c.cell_type == "code" and id(c) not in graded]
+    lesson = [
+        c for c in nb.cells[: exercises_index(nb)] if c.cell_type == "code" and id(c) not in graded
+    ]
     graded_names = set().union(
         *(bound_names(c.source) for c in nb.cells if id(c) in graded and c.cell_type == "code")
     )
@@ -171,7 +175,9 @@ def prepare_master(nb: nbformat.NotebookNode, name: str, url: str) -> nbformat.N
     nb = copy.deepcopy(nb)
     questions = question_names(nb)
     if not questions:
-        raise ValueError(f"{name}: no '# BEGIN QUESTION' cells; write the exercises in otter assign format")
+        raise ValueError(
+            f"{name}: no '# BEGIN QUESTION' cells; write the exercises in otter assign format"
+        )
     init = nbformat.v4.new_code_cell(init_cell_source(name, questions, url, nb))
     init.metadata["tags"] = [INIT_TAG]
     nb.cells.insert(exercises_index(nb) + 1, init)
@@ -209,7 +215,9 @@ def _otter_assign(source: Path, result: Path) -> None:
         with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
             assign(str(source), str(result), no_pdfs=True)
     except Exception as error:
-        raise RuntimeError(f"otter assign failed on {source.name}: {error}\n{log.getvalue()}") from error
+        raise RuntimeError(
+            f"otter assign failed on {source.name}: {error}\n{log.getvalue()}"
+        ) from error
     finally:
         os.chdir(cwd)
 
@@ -226,7 +234,9 @@ def build_one(
         nbformat.write(prepare_master(nb, name, tests_url(name, config)), source)
         _otter_assign(source, tmp / "dist")
         student_nb = nbformat.read(tmp / "dist" / "student" / f"{name}.ipynb", as_version=4)
-        stamp_setup(student_nb, config or load_config(), student=True)  # Colab: also installs otter-grader
+        stamp_setup(
+            student_nb, config or load_config(), student=True
+        )  # Colab: also installs otter-grader
         header = student_nb.cells[0]
         if header.cell_type == "markdown" and header.source.startswith("# "):
             # the badge row as tools.authoring.sync writes it once student/ exists, whatever the master has now
@@ -252,7 +262,8 @@ def build_one(
         # the record tools.grade checks: an archive changed after its build is refused
         record = archive.with_name(archive.name + ".sha256")
         record.write_text(
-            f"{hashlib.sha256(archive.read_bytes()).hexdigest()}  {archive.name}\n", encoding="utf-8"
+            f"{hashlib.sha256(archive.read_bytes()).hexdigest()}  {archive.name}\n",
+            encoding="utf-8",
         )
         written += [archive, record]
     return written
@@ -300,7 +311,9 @@ def _answer_cells(nb: nbformat.NotebookNode) -> list:
     return cells
 
 
-def solved(master_nb: nbformat.NotebookNode, student_nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+def solved(
+    master_nb: nbformat.NotebookNode, student_nb: nbformat.NotebookNode
+) -> nbformat.NotebookNode:
     """The student version with every answer cell replaced by the master's: what a perfect student submits.
 
     The master's exercise code cells (tests left out) and the student version's (otter's cells left out) pair up
@@ -324,7 +337,9 @@ def masters(notebooks_dir: Path = NOTEBOOKS) -> list[Path]:
     return sorted(notebooks_dir.glob("[0-9][0-9]*_*.ipynb"))  # 01_..., and 02b_... after 02_...
 
 
-def build(notebooks_dir: Path = NOTEBOOKS, student_dir: Path = STUDENT, dist_dir: Path = DIST) -> list[Path]:
+def build(
+    notebooks_dir: Path = NOTEBOOKS, student_dir: Path = STUDENT, dist_dir: Path = DIST
+) -> list[Path]:
     """Build every master; remove student files of masters that no longer exist; return the files written."""
     paths = masters(notebooks_dir)
     names = {p.stem for p in paths}
@@ -370,7 +385,9 @@ def check(
         differ = [
             p
             for p in sorted(new | old)
-            if p not in new or p not in old or not filecmp.cmp(fresh / p, student_dir / p, shallow=False)
+            if p not in new
+            or p not in old
+            or not filecmp.cmp(fresh / p, student_dir / p, shallow=False)
         ]
     return [str(Path(student_dir.name) / p) for p in differ]
 
@@ -379,14 +396,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if student/ is stale")
+    parser.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 if student/ is stale"
+    )
     args = parser.parse_args(argv)
     if args.check:
         stale = check()
         for path in stale:
             print(f"stale: {path}")
         if stale:
-            print("Run `python -m tools.authoring.student` (make student) and commit student/.", file=sys.stderr)
+            print(
+                "Run `python -m tools.authoring.student` (make student) and commit student/.",
+                file=sys.stderr,
+            )
             return 1
         print("student versions up to date")
         return 0

@@ -54,7 +54,9 @@ def load_config(pyproject: Path = ROOT / "pyproject.toml") -> dict[str, str]:
         section = tomllib.load(f).get("tool", {}).get("rnn-course", {})
     repo, branch = section.get("repo", ""), section.get("branch", "main")
     if not re.fullmatch(r"[\w.-]+/[\w.-]+", repo):
-        raise ValueError(f'[tool.rnn-course] repo in {pyproject} must look like "owner/name", got {repo!r}')
+        raise ValueError(
+            f'[tool.rnn-course] repo in {pyproject} must look like "owner/name", got {repo!r}'
+        )
     return {"repo": repo, "branch": branch}
 
 
@@ -65,7 +67,9 @@ def raw_url(config: dict[str, str], path: str) -> str:
 
 def colab_url(config: dict[str, str], path: str) -> str:
     """The URL that opens a repository notebook in Colab."""
-    return f"https://colab.research.google.com/github/{config['repo']}/blob/{config['branch']}/{path}"
+    return (
+        f"https://colab.research.google.com/github/{config['repo']}/blob/{config['branch']}/{path}"
+    )
 
 
 def github_url(config: dict[str, str], path: str) -> str:
@@ -97,10 +101,15 @@ def setup_source(config: dict[str, str], student: bool = False) -> str:
     the student version's, whose ``setup`` call also installs otter-grader in Colab for ``grader.check``."""
     source = SETUP_TEMPLATE.read_text(encoding="utf-8").strip()
     repo = f'"https://github.com/{config["repo"]}.git", "{config["branch"]}"'
-    source = re.sub(r'(?m)^(REPO, BRANCH, here = )"[^"]*", "[^"]*"', lambda m: m.group(1) + repo, source)
+    source = re.sub(
+        r'(?m)^(REPO, BRANCH, here = )"[^"]*", "[^"]*"', lambda m: m.group(1) + repo, source
+    )
     source = source.replace('"/content/rnn-course"', f'"/content/{config["repo"].split("/")[1]}"')
     if student:
-        source = source.replace("setup(seed=42)", "setup(seed=42, grader=True)  # in Colab it also installs the answer checker")
+        source = source.replace(
+            "setup(seed=42)",
+            "setup(seed=42, grader=True)  # in Colab it also installs the answer checker",
+        )
     return source
 
 
@@ -114,9 +123,13 @@ def stamp_setup(nb: nbformat.NotebookNode, config: dict[str, str], student: bool
 
 def badges(config: dict[str, str], name: str, student_exists: bool) -> str:
     """The badge row for notebook ``name`` (file name), as markdown."""
-    parts = [f"[![Open the lecture version in Colab]({COLAB_BADGE})]({colab_url(config, f'notebooks/{name}')})"]
+    parts = [
+        f"[![Open the lecture version in Colab]({COLAB_BADGE})]({colab_url(config, f'notebooks/{name}')})"
+    ]
     if student_exists:
-        parts.append(f"[![Open the student version in Colab]({COLAB_BADGE})]({colab_url(config, f'student/{name}')})")
+        parts.append(
+            f"[![Open the student version in Colab]({COLAB_BADGE})]({colab_url(config, f'student/{name}')})"
+        )
     parts.append(f"[![View with outputs]({VIEW_BADGE})]({page_url(config, name)})")
     return " ".join(parts)
 
@@ -141,7 +154,9 @@ def synced(nb: nbformat.NotebookNode, name: str, config: dict[str, str], student
             cell.outputs = []
             cell.execution_count = None
             if "setup" in tags:
-                cell.source = setup_source(config)  # the lecture version; tools.authoring.student stamps the student one
+                cell.source = setup_source(
+                    config
+                )  # the lecture version; tools.authoring.student stamps the student one
         elif cell.cell_type == "markdown":
             source = _fix_images(cell.source, config)
             if index == 0 and source.startswith("# "):
@@ -150,7 +165,11 @@ def synced(nb: nbformat.NotebookNode, name: str, config: dict[str, str], student
             cell.source = source
     for key in ("papermill", "widgets", "jupytext"):
         nb.metadata.pop(key, None)
-    nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    nb.metadata["kernelspec"] = {
+        "display_name": "Python 3",
+        "language": "python",
+        "name": "python3",
+    }
     nb.metadata["language_info"] = {"name": "python"}
     return nb
 
@@ -161,7 +180,10 @@ def readme_table(config: dict[str, str], notebooks: list[Path]) -> str:
     rows = ["| # | Notebook: what you learn | Time | Open |", "| --- | --- | --- | --- |"]
     for path in notebooks:
         meta = nbformat.read(path, as_version=4).metadata.get("rnn_course", {})
-        number, name = path.stem.split("_")[0], path.name  # "02", or "02b" for a notebook inserted after 02
+        number, name = (
+            path.stem.split("_")[0],
+            path.name,
+        )  # "02", or "02b" for a notebook inserted after 02
         opens = [f"[lecture]({colab_url(config, f'notebooks/{name}')})"]
         if (STUDENT / name).exists():
             opens.append(f"[student]({colab_url(config, f'student/{name}')})")
@@ -197,7 +219,10 @@ def _dump(nb) -> str:
 
 
 def sync(
-    check: bool = False, notebooks_dir: Path = NOTEBOOKS, readme: Path = README, lecturers: Path = LECTURERS
+    check: bool = False,
+    notebooks_dir: Path = NOTEBOOKS,
+    readme: Path = README,
+    lecturers: Path = LECTURERS,
 ) -> list[str]:
     """Sync every notebook in ``notebooks_dir``, the README table and the lecturers' slide links; return the files
     that were (or would be) changed."""
@@ -206,7 +231,14 @@ def sync(
     paths = sorted(notebooks_dir.glob("*.ipynb"))
     for path in paths:
         text = path.read_text(encoding="utf-8")
-        new = _dump(synced(nbformat.reads(text, as_version=4), path.name, config, (STUDENT / path.name).exists()))
+        new = _dump(
+            synced(
+                nbformat.reads(text, as_version=4),
+                path.name,
+                config,
+                (STUDENT / path.name).exists(),
+            )
+        )
         if new != text:
             changed.append(_show(path))
             if not check:
@@ -229,15 +261,22 @@ def sync(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if anything is out of sync")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--check", action="store_true", help="change nothing; exit 1 if anything is out of sync"
+    )
     args = parser.parse_args(argv)
     changed = sync(check=args.check)
     verb = "out of sync" if args.check else "updated"
     for path in changed:
         print(f"{verb}: {path}")
     if args.check and changed:
-        print("Run `make sync` (python -m tools.authoring.sync) and commit the result.", file=sys.stderr)
+        print(
+            "Run `make sync` (python -m tools.authoring.sync) and commit the result.",
+            file=sys.stderr,
+        )
         return 1
     if not changed:
         print("everything in sync")

@@ -105,7 +105,9 @@ def python_version(os_info: Path = OS_INFO) -> str:
     """Colab's Python as ``major.minor`` (e.g. ``"3.13"``), from its ``os-info.txt``."""
     match = re.search(r"^Python (\d+)\.(\d+)", os_info.read_text(encoding="utf-8"), re.MULTILINE)
     if not match:
-        raise ValueError(f"no 'Python X.Y.Z' line in {os_info}; copy os-info.txt again from googlecolab/backend-info")
+        raise ValueError(
+            f"no 'Python X.Y.Z' line in {os_info}; copy os-info.txt again from googlecolab/backend-info"
+        )
     return f"{match.group(1)}.{match.group(2)}"
 
 
@@ -115,13 +117,21 @@ def find_python(version: str) -> Path | None:
     candidates = [os.environ.get("RNN_COURSE_COLAB_PYTHON")]
     pyenv = shutil.which("pyenv") or (Path.home() / ".pyenv" / "bin" / "pyenv")
     with contextlib.suppress(OSError, subprocess.CalledProcessError):
-        root = Path(subprocess.run([str(pyenv), "root"], capture_output=True, text=True, check=True).stdout.strip())
+        root = Path(
+            subprocess.run(
+                [str(pyenv), "root"], capture_output=True, text=True, check=True
+            ).stdout.strip()
+        )
 
         def patch(p: Path) -> int:
             return int(p.name.split(".")[2]) if p.name.split(".")[2].isdigit() else -1
 
         installs = sorted(
-            (p for p in (root / "versions").glob(f"{version}.*") if re.fullmatch(rf"{re.escape(version)}\.\d+", p.name)),
+            (
+                p
+                for p in (root / "versions").glob(f"{version}.*")
+                if re.fullmatch(rf"{re.escape(version)}\.\d+", p.name)
+            ),
             key=patch,
         )
         candidates += [str(p / "bin" / f"python{version}") for p in reversed(installs)]
@@ -132,7 +142,9 @@ def find_python(version: str) -> Path | None:
         with contextlib.suppress(OSError, subprocess.CalledProcessError):
             out = subprocess.run(
                 [candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-                capture_output=True, text=True, check=True,
+                capture_output=True,
+                text=True,
+                check=True,
             ).stdout.strip()
             if out == version:
                 return Path(candidate)
@@ -143,7 +155,9 @@ def requirement_pins(freeze: dict[str, tuple[str, str]]) -> list[str]:
     """``name==version`` of every :data:`REPLICA_PACKAGES` entry, from Colab's record."""
     missing = [name for name in REPLICA_PACKAGES if canonical(name) not in freeze]
     if missing:
-        raise ValueError(f"REPLICA_PACKAGES names packages Colab's record lacks: {missing}; remove them from the list")
+        raise ValueError(
+            f"REPLICA_PACKAGES names packages Colab's record lacks: {missing}; remove them from the list"
+        )
     return [f"{freeze[canonical(n)][0]}=={freeze[canonical(n)][1]}" for n in REPLICA_PACKAGES]
 
 
@@ -159,21 +173,31 @@ def cache_root() -> Path:
 
 def interpreter_version(python: Path) -> str:
     """The full version of an interpreter, e.g. ``3.13.0``."""
-    return subprocess.run([str(python), "-c", "import platform; print(platform.python_version())"],
-                          capture_output=True, text=True, check=True).stdout.strip()
+    return subprocess.run(
+        [str(python), "-c", "import platform; print(platform.python_version())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
 
 
 def replica_key(python: Path, freeze_text: str) -> str:
     """The cache key: the interpreter, the record's pins, the package selection and :data:`BUILD_VERSION`."""
     pins = sorted(f"{n}=={v}" for n, v in parse_freeze(freeze_text).values())
-    blob = json.dumps([BUILD_VERSION, str(python), interpreter_version(python), pins, REPLICA_PACKAGES])
+    blob = json.dumps(
+        [BUILD_VERSION, str(python), interpreter_version(python), pins, REPLICA_PACKAGES]
+    )
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
 def freeze_of(python: Path) -> dict[str, str]:
     """``{canonical name: version}`` of everything installed in ``python``'s environment (``pip freeze --all``)."""
-    out = subprocess.run([str(python), "-m", "pip", "freeze", "--all", "--disable-pip-version-check"],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [str(python), "-m", "pip", "freeze", "--all", "--disable-pip-version-check"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return {name: version for name, (_, version) in parse_freeze(out).items()}
 
 
@@ -181,7 +205,9 @@ def _pip(python: Path, *args: str) -> None:
     command = [str(python), "-m", "pip", "--disable-pip-version-check", "--no-input", *args]
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+        raise RuntimeError(
+            f"{' '.join(command)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+        )
 
 
 def plain_install(python: Path, requirement: str) -> dict[str, str]:
@@ -192,8 +218,11 @@ def plain_install(python: Path, requirement: str) -> dict[str, str]:
         _pip(python, "install", "--dry-run", "--quiet", "--report", str(report), requirement)
         planned = json.loads(report.read_text(encoding="utf-8"))["install"]
     installed = freeze_of(python)
-    return {canonical(item["metadata"]["name"]): item["metadata"]["version"] for item in planned
-            if installed.get(canonical(item["metadata"]["name"])) != item["metadata"]["version"]}
+    return {
+        canonical(item["metadata"]["name"]): item["metadata"]["version"]
+        for item in planned
+        if installed.get(canonical(item["metadata"]["name"])) != item["metadata"]["version"]
+    }
 
 
 def build_replica(python: Path, dest: Path, freeze_text: str) -> dict:
@@ -217,20 +246,37 @@ def build_replica(python: Path, dest: Path, freeze_text: str) -> dict:
         missing = sorted(n for n in plain if n in freeze and n not in freeze_of(env_python))
         if not missing:
             break
-        _pip(env_python, "install", "--quiet", "-c", str(constraints), *(f"{freeze[n][0]}=={freeze[n][1]}" for n in missing))
+        _pip(
+            env_python,
+            "install",
+            "--quiet",
+            "-c",
+            str(constraints),
+            *(f"{freeze[n][0]}=={freeze[n][1]}" for n in missing),
+        )
     installed = freeze_of(env_python)
     # dependencies Colab does without (e.g. jedi, which IPython 7 only uses when present): removed, to match Colab
     extra = sorted(n for n in installed if n not in freeze)
     if extra:
         _pip(env_python, "uninstall", "--yes", "--quiet", *extra)
     installed = freeze_of(env_python)
-    wrong = {n: (v, freeze[n][1]) for n, v in installed.items() if n in freeze and freeze[n][1] != v}
+    wrong = {
+        n: (v, freeze[n][1]) for n, v in installed.items() if n in freeze and freeze[n][1] != v
+    }
     if wrong:
         raise RuntimeError(f"the replica differs from Colab's record (installed, Colab): {wrong}")
     plain = plain_install(env_python, otter)
-    return {"pins": pins, "removed_not_in_colab": extra, "installed": installed,
-            "plain_otter_install": {"requirement": otter, **package_changes(installed, {**installed, **plain})},
-            "python": interpreter_version(python), "seconds": round(time.perf_counter() - start, 1)}
+    return {
+        "pins": pins,
+        "removed_not_in_colab": extra,
+        "installed": installed,
+        "plain_otter_install": {
+            "requirement": otter,
+            **package_changes(installed, {**installed, **plain}),
+        },
+        "python": interpreter_version(python),
+        "seconds": round(time.perf_counter() - start, 1),
+    }
 
 
 def ensure_replica(python: Path, freeze_text: str, log=print) -> tuple[Path, dict, bool]:
@@ -263,13 +309,16 @@ def copy_environment(source: Path, dest: Path) -> Path:
 def package_changes(before: dict[str, str], after: dict[str, str]) -> dict[str, dict]:
     """What changed between two freezes: ``changed`` {name: (before, after)}, ``added`` and ``removed``."""
     return {
-        "changed": {n: (v, after[n]) for n, v in sorted(before.items()) if n in after and after[n] != v},
+        "changed": {
+            n: (v, after[n]) for n, v in sorted(before.items()) if n in after and after[n] != v
+        },
         "added": {n: v for n, v in sorted(after.items()) if n not in before},
         "removed": {n: v for n, v in sorted(before.items()) if n not in after},
     }
 
 
 # --- the notebooks -------------------------------------------------------------------------------------------
+
 
 def lesson_code(nb: nbformat.NotebookNode) -> list[str]:
     """The code cells before the ``## Exercises`` heading, except the set-up cell (which the student version stamps
@@ -283,7 +332,9 @@ def lesson_code(nb: nbformat.NotebookNode) -> list[str]:
     return cells
 
 
-def student_run(master: nbformat.NotebookNode, solved: nbformat.NotebookNode) -> tuple[nbformat.NotebookNode, str]:
+def student_run(
+    master: nbformat.NotebookNode, solved: nbformat.NotebookNode
+) -> tuple[nbformat.NotebookNode, str]:
     """What to run of a solved student version, and how much: the exercises part (set-up, imports, parameters and
     the exercises, as the TA's grader runs it) when its lesson code is the lecture version's, which the lecture run
     has just executed; the whole notebook when it differs, or when it has interactive widgets (the slider is then
@@ -306,10 +357,18 @@ def grader_results(nb: nbformat.NotebookNode) -> list[tuple[str, bool, str]]:
     """``(question, passed, text)`` for every ``grader.check("...")`` cell of an executed notebook."""
     results = []
     for cell in nb.cells:
-        match = re.match(r'grader\.check\(\s*["\'](\w+)["\']', cell.source) if cell.cell_type == "code" else None
+        match = (
+            re.match(r'grader\.check\(\s*["\'](\w+)["\']', cell.source)
+            if cell.cell_type == "code"
+            else None
+        )
         if match:
-            text = "".join(str(o.get("data", {}).get("text/plain", "")) + str(o.get("text", ""))
-                           + str(o.get("evalue", "")) for o in cell.get("outputs", []))
+            text = "".join(
+                str(o.get("data", {}).get("text/plain", ""))
+                + str(o.get("text", ""))
+                + str(o.get("evalue", ""))
+                for o in cell.get("outputs", [])
+            )
             results.append((match.group(1), "All test cases passed" in text, text.strip()[-500:]))
     return results
 
@@ -317,15 +376,32 @@ def grader_results(nb: nbformat.NotebookNode) -> list[tuple[str, bool, str]]:
 def snapshot_repository(dest: Path, branch: str) -> Path:
     """A git repository holding this working tree (tracked and untracked, not ignored files) on ``branch``: what
     the set-up cell's ``git clone`` gets instead of GitHub."""
-    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, capture_output=True,
-                           text=True, check=True).stdout.split("\0")
+    files = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard", "-z"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split("\0")
     for name in filter(None, files):
         source = ROOT / name
         if source.is_file() and not source.is_symlink():
             (dest / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, dest / name)
-    git = ["git", "-c", "user.name=colab-check", "-c", "user.email=colab-check@localhost", "-c", "init.defaultBranch=x"]
-    for args in (["init", "--quiet", "-b", branch], ["add", "--all"], ["commit", "--quiet", "-m", "snapshot"]):
+    git = [
+        "git",
+        "-c",
+        "user.name=colab-check",
+        "-c",
+        "user.email=colab-check@localhost",
+        "-c",
+        "init.defaultBranch=x",
+    ]
+    for args in (
+        ["init", "--quiet", "-b", branch],
+        ["add", "--all"],
+        ["commit", "--quiet", "-m", "snapshot"],
+    ):
         subprocess.run(git + args, cwd=dest, check=True, capture_output=True)
     return dest
 
@@ -342,8 +418,11 @@ def classify_warnings(records: list[dict], course_root: str) -> dict[str, list[d
     Warnings with no course frame on the stack (the kernel's own) are dropped."""
 
     def is_ours(filename: str) -> bool:
-        return (filename.startswith(course_root + os.sep) or bool(re.search(r"ipykernel_\d+/\d+\.py$", filename))
-                or filename.startswith("<ipython-input-"))
+        return (
+            filename.startswith(course_root + os.sep)
+            or bool(re.search(r"ipykernel_\d+/\d+\.py$", filename))
+            or filename.startswith("<ipython-input-")
+        )
 
     def package(filename: str) -> str:
         match = re.search(r"site-packages/([^/]+)", filename)
@@ -356,7 +435,9 @@ def classify_warnings(records: list[dict], course_root: str) -> dict[str, list[d
         mine = [i for i, f in enumerate(stack) if is_ours(f[0])]
         if not mine and not is_ours(record["filename"]):
             continue
-        at = [i for i, f in enumerate(stack) if (f[0], f[1]) == (record["filename"], record["lineno"])]
+        at = [
+            i for i, f in enumerate(stack) if (f[0], f[1]) == (record["filename"], record["lineno"])
+        ]
         if is_ours(record["filename"]):
             kind, line = "ours", stack[at[-1]][2] if at else ""
         elif at and at[-1] > 0 and is_ours(stack[at[-1] - 1][0]):
@@ -364,13 +445,24 @@ def classify_warnings(records: list[dict], course_root: str) -> dict[str, list[d
         else:
             kind, line = "library", stack[mine[-1]][2] if mine else ""
         place = f"{record['filename']}:{record['lineno']}"
-        key = (record["category"], record["message"], place if kind != "library" else package(record["filename"]))
+        key = (
+            record["category"],
+            record["message"],
+            place if kind != "library" else package(record["filename"]),
+        )
         if key in seen:
             continue
         seen.add(key)
-        found[kind].append({"notebook": record.get("notebook"), "category": record["category"],
-                            "message": record["message"], "raised_at": place,
-                            "package": package(record["filename"]), "our_line": line or ""})
+        found[kind].append(
+            {
+                "notebook": record.get("notebook"),
+                "category": record["category"],
+                "message": record["message"],
+                "raised_at": place,
+                "package": package(record["filename"]),
+                "our_line": line or "",
+            }
+        )
     return found
 
 
@@ -401,13 +493,17 @@ def runs_pip(args: list[str] | str) -> bool:
     shell string)."""
     if isinstance(args, str):
         return bool(re.search(r"(^|[\s/])pip3?(\s|$)", args))
-    return any(Path(a).name in ("pip", "pip3") or re.fullmatch(r"pip3(\.\d+)?", Path(a).name) for a in args)
+    return any(
+        Path(a).name in ("pip", "pip3") or re.fullmatch(r"pip3(\.\d+)?", Path(a).name) for a in args
+    )
 
 
 def _read_log(path: Path, notebook: str) -> list[dict]:
     if not path.is_file():
         return []
-    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    records = [
+        json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
     path.unlink()
     for record in records:
         record["notebook"] = notebook
@@ -418,14 +514,29 @@ def _kernel(folder: Path, python: Path, env: dict[str, str], startup: Path) -> N
     spec = folder / "kernels" / KERNEL_NAME
     spec.mkdir(parents=True, exist_ok=True)
     # the kernel's own stderr (TensorFlow's C++ logs, pip's output) goes to a log file, not the check's output
-    argv = ["/bin/sh", "-c", f'exec "$0" "$@" 2>>"{folder / "kernel-stderr.log"}"', str(python), "-m",
-            "ipykernel_launcher", "-f", "{connection_file}", f"--IPKernelApp.exec_files={startup}"]
-    (spec / "kernel.json").write_text(json.dumps(
-        {"argv": argv, "display_name": "Colab replica", "language": "python", "env": env}, indent=1),
-        encoding="utf-8")
+    argv = [
+        "/bin/sh",
+        "-c",
+        f'exec "$0" "$@" 2>>"{folder / "kernel-stderr.log"}"',
+        str(python),
+        "-m",
+        "ipykernel_launcher",
+        "-f",
+        "{connection_file}",
+        f"--IPKernelApp.exec_files={startup}",
+    ]
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {"argv": argv, "display_name": "Colab replica", "language": "python", "env": env},
+            indent=1,
+        ),
+        encoding="utf-8",
+    )
 
 
-def _execute(nb: nbformat.NotebookNode, name: str, work: Path, kernels: Path, params: dict, timeout: int):
+def _execute(
+    nb: nbformat.NotebookNode, name: str, work: Path, kernels: Path, params: dict, timeout: int
+):
     """Run one notebook alone in an empty folder (Colab's /content); return (executed notebook or None, error)."""
     import papermill
 
@@ -440,12 +551,20 @@ def _execute(nb: nbformat.NotebookNode, name: str, work: Path, kernels: Path, pa
     out.mkdir(exist_ok=True)
     try:
         executed = papermill.execute_notebook(
-            str(content / name), str(out / name), parameters=params, kernel_name=KERNEL_NAME, cwd=str(content),
-            progress_bar=False, execution_timeout=timeout, log_output=False,
+            str(content / name),
+            str(out / name),
+            parameters=params,
+            kernel_name=KERNEL_NAME,
+            cwd=str(content),
+            progress_bar=False,
+            execution_timeout=timeout,
+            log_output=False,
         )
         return executed, None
     except papermill.PapermillExecutionError as error:
-        return nbformat.read(out / name, as_version=4), f"cell {error.exec_count}: {error.ename}: {error.evalue}"[:1500]
+        return nbformat.read(
+            out / name, as_version=4
+        ), f"cell {error.exec_count}: {error.ename}: {error.evalue}"[:1500]
     except Exception as error:  # the kernel died, a timeout
         return None, f"{type(error).__name__}: {error}"[:1500]
 
@@ -463,8 +582,14 @@ def run_with_one_retry(run, key: str, report: Report, log=print) -> tuple:
     return executed, error
 
 
-def run_check(python: Path, notebooks: list[Path], students: list[Path], timeout: int = 1200,
-              keep: Path | None = None, log=print) -> Report:
+def run_check(
+    python: Path,
+    notebooks: list[Path],
+    students: list[Path],
+    timeout: int = 1200,
+    keep: Path | None = None,
+    log=print,
+) -> Report:
     """Build or reuse the replica, run every notebook in it, and return the report (``report.failures`` empty
     when everything passed)."""
     from tools.authoring.sync import load_config
@@ -476,8 +601,10 @@ def run_check(python: Path, notebooks: list[Path], students: list[Path], timeout
     report.python, report.replica, report.replica_built_now = record["python"], str(replica), built
     report.replica_build_seconds = record["seconds"] if built else None
     report.plain_otter_install = record.get("plain_otter_install", {})
-    log(f"Colab replica: Python {record['python']}, {len(record['installed'])} packages "
-        f"({'built now in ' + str(record['seconds']) + ' s' if built else 'reused'}): {replica}")
+    log(
+        f"Colab replica: Python {record['python']}, {len(record['installed'])} packages "
+        f"({'built now in ' + str(record['seconds']) + ' s' if built else 'reused'}): {replica}"
+    )
     config = load_config()
     work = Path(tempfile.mkdtemp(prefix="run-", dir=replica.parent)) if keep is None else keep
     work.mkdir(parents=True, exist_ok=True)
@@ -486,7 +613,13 @@ def run_check(python: Path, notebooks: list[Path], students: list[Path], timeout
         startup = work / "colab_startup.py"
         startup.write_text(STARTUP, encoding="utf-8")
         log_path = work / "kernel-log.jsonl"
-        for key in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "RNN_COURSE_ROOT", "RNN_COURSE_TESTS_URL"):
+        for key in (
+            "PYTHONPATH",
+            "PYTHONHOME",
+            "VIRTUAL_ENV",
+            "RNN_COURSE_ROOT",
+            "RNN_COURSE_TESTS_URL",
+        ):
             os.environ.pop(key, None)
         data = os.environ.get("RNN_COURSE_DATA") or str(ROOT.parent / "shared" / "data")
         course_root = work / "content" / config["repo"].split("/")[1]
@@ -495,25 +628,38 @@ def run_check(python: Path, notebooks: list[Path], students: list[Path], timeout
         def environment(mode: str) -> tuple[Path, Path]:
             python_copy = copy_environment(replica, work / f"env-{mode}")
             driver_bin = str(Path(sys.prefix) / "bin")
-            path = [str(python_copy.parent)] + [p for p in os.environ.get("PATH", "").split(os.pathsep)
-                                                 if p and p != driver_bin]
-            env = {"RNN_COURSE_ROOT": str(course_root), "RNN_COURSE_COLAB_LOG": str(log_path),
-                   "TF_CPP_MIN_LOG_LEVEL": "2", "PYDEVD_DISABLE_FILE_VALIDATION": "1",
-                   "PATH": os.pathsep.join(path), "VIRTUAL_ENV": str(python_copy.parent.parent),
-                   "GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": f"url.file://{origin}.insteadOf",
-                   "GIT_CONFIG_VALUE_0": f"https://github.com/{config['repo']}.git"}
+            path = [str(python_copy.parent)] + [
+                p for p in os.environ.get("PATH", "").split(os.pathsep) if p and p != driver_bin
+            ]
+            env = {
+                "RNN_COURSE_ROOT": str(course_root),
+                "RNN_COURSE_COLAB_LOG": str(log_path),
+                "TF_CPP_MIN_LOG_LEVEL": "2",
+                "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+                "PATH": os.pathsep.join(path),
+                "VIRTUAL_ENV": str(python_copy.parent.parent),
+                "GIT_CONFIG_COUNT": "1",
+                "GIT_CONFIG_KEY_0": f"url.file://{origin}.insteadOf",
+                "GIT_CONFIG_VALUE_0": f"https://github.com/{config['repo']}.git",
+            }
             if Path(data).is_dir():
                 env["RNN_COURSE_DATA"] = data
             kernels = work / f"jupyter-{mode}"
             _kernel(kernels, python_copy, env, startup)
             return python_copy, kernels
 
-        def run_all(mode: str, items: list[tuple[str, nbformat.NotebookNode, dict]], kernels: Path) -> list[dict]:
+        def run_all(
+            mode: str, items: list[tuple[str, nbformat.NotebookNode, dict]], kernels: Path
+        ) -> list[dict]:
             records = []
             for name, nb, params in items:
                 t0 = time.perf_counter()
                 executed, error = run_with_one_retry(
-                    functools.partial(_execute, nb, name, work, kernels, params, timeout), f"{mode}/{name}", report, log)
+                    functools.partial(_execute, nb, name, work, kernels, params, timeout),
+                    f"{mode}/{name}",
+                    report,
+                    log,
+                )
                 seconds = time.perf_counter() - t0
                 report.notebooks[f"{mode}/{name}"] = round(seconds, 1)
                 log(f"  {mode}/{name}: {seconds:.1f} s" + (f"  FAILED: {error}" if error else ""))
@@ -526,10 +672,14 @@ def run_check(python: Path, notebooks: list[Path], students: list[Path], timeout
                         report.failures.append(f"student/{name}: no grader.check cells")
                     for question, passed, text in results:
                         if not passed:
-                            report.failures.append(f"student/{name}: grader.check({question!r}) did not pass: {text}")
+                            report.failures.append(
+                                f"student/{name}: grader.check({question!r}) did not pass: {text}"
+                            )
                 new = _read_log(log_path, f"{mode}/{name}")
                 records += [r for r in new if r["kind"] == "subprocess"]
-                report.widgets += [{**r, "notebook": f"{mode}/{name}"} for r in new if r["kind"] == "widgets"]
+                report.widgets += [
+                    {**r, "notebook": f"{mode}/{name}"} for r in new if r["kind"] == "widgets"
+                ]
                 warnings.extend(r for r in new if r["kind"] == "warning")
             return records
 
@@ -538,17 +688,23 @@ def run_check(python: Path, notebooks: list[Path], students: list[Path], timeout
         lecture_python, kernels = environment("lecture")
         pristine = freeze_of(lecture_python)
         if pristine != record["installed"]:
-            report.failures.append(f"the working copy of the replica differs from the record of its build: "
-                                   f"{package_changes(record['installed'], pristine)}")
+            report.failures.append(
+                f"the working copy of the replica differs from the record of its build: "
+                f"{package_changes(record['installed'], pristine)}"
+            )
         log(f"lecture versions ({len(masters)}):")
-        commands = run_all("lecture", [(n, nb, ci_parameters(nb)) for n, nb in masters.items()], kernels)
+        commands = run_all(
+            "lecture", [(n, nb, ci_parameters(nb)) for n, nb in masters.items()], kernels
+        )
         report.lecture_commands = commands
         pips = [c for c in commands if runs_pip(c["args"])]
         if pips:
             report.failures.append(f"the lecture version's set-up cell ran pip: {pips}")
         lecture_changes = package_changes(pristine, freeze_of(lecture_python))
         if any(lecture_changes.values()):
-            report.failures.append(f"running the lecture versions changed the packages: {lecture_changes}")
+            report.failures.append(
+                f"running the lecture versions changed the packages: {lecture_changes}"
+            )
         shutil.rmtree(lecture_python.parent.parent, ignore_errors=True)
 
         # student versions, solved: the first set-up cell installs otter-grader, the others find it
@@ -567,25 +723,35 @@ def run_check(python: Path, notebooks: list[Path], students: list[Path], timeout
                 report.student_parts[path.name] = part
                 items.append((path.name, nb, ci_parameters(masters[path.name])))
             else:
-                report.failures.append(f"student/{path.name} has no master in notebooks/: rebuild student/")
+                report.failures.append(
+                    f"student/{path.name} has no master in notebooks/: rebuild student/"
+                )
         log(f"student versions ({len(items)}), solved: {report.student_parts}")
         commands = run_all("student", items, kernels)
         report.install_commands = [c for c in commands if runs_pip(c["args"])]
         if items and not report.install_commands:
-            report.failures.append("no student set-up cell ran pip: the install step was not exercised")
+            report.failures.append(
+                "no student set-up cell ran pip: the install step was not exercised"
+            )
         changes = package_changes(before, freeze_of(student_python))
         report.package_changes = changes
         if changes["changed"] or changes["removed"]:
-            report.failures.append(f"the student set-up cell changed Colab's preinstalled packages: "
-                                   f"changed {changes['changed']}, removed {changes['removed']}")
+            report.failures.append(
+                f"the student set-up cell changed Colab's preinstalled packages: "
+                f"changed {changes['changed']}, removed {changes['removed']}"
+            )
 
         if any("INTERACTIVE" in ci_parameters(nb) for nb in masters.values()):
             if not any(w["moves"] for w in report.widgets):
-                report.failures.append("no interactive widget was moved, although a notebook has INTERACTIVE")
+                report.failures.append(
+                    "no interactive widget was moved, although a notebook has INTERACTIVE"
+                )
         report.warnings = classify_warnings(warnings, str(course_root))
         for item in report.warnings["ours"]:
-            report.failures.append(f"{item['notebook']}: {item['category']} at our line {item['raised_at']} "
-                                   f"({item['our_line']}): {item['message']}")
+            report.failures.append(
+                f"{item['notebook']}: {item['category']} at our line {item['raised_at']} "
+                f"({item['our_line']}): {item['message']}"
+            )
     finally:
         if keep is None:
             shutil.rmtree(work, ignore_errors=True)
@@ -602,21 +768,29 @@ def summary(report: Report) -> str:
         lines.append(f"set-up cell install ({item['seconds']:.1f} s): {' '.join(item['args'][1:])}")
     changes = report.package_changes
     if changes:
-        lines.append(f"packages changed by the student set-up cell: {changes['changed'] or 'none'}; "
-                     f"removed: {changes['removed'] or 'none'}; added: {changes['added'] or 'none'}")
+        lines.append(
+            f"packages changed by the student set-up cell: {changes['changed'] or 'none'}; "
+            f"removed: {changes['removed'] or 'none'}; added: {changes['added'] or 'none'}"
+        )
     plain = report.plain_otter_install
     if plain:
-        lines.append(f"for comparison, a plain `pip install {plain['requirement']}` (pip --dry-run in the replica) "
-                     f"would change {plain['changed'] or 'nothing'} and add {sorted(plain['added'])}")
+        lines.append(
+            f"for comparison, a plain `pip install {plain['requirement']}` (pip --dry-run in the replica) "
+            f"would change {plain['changed'] or 'nothing'} and add {sorted(plain['added'])}"
+        )
     for widget in report.widgets:
         if widget["boxes"]:
-            lines.append(f"widgets in {widget['notebook']}: ipywidgets {widget['version']}, {widget['boxes']} "
-                         f"interactive, {widget['moves']} controls moved, callbacks {'OK' if not widget['failed'] else 'FAILED'}")
+            lines.append(
+                f"widgets in {widget['notebook']}: ipywidgets {widget['version']}, {widget['boxes']} "
+                f"interactive, {widget['moves']} controls moved, callbacks {'OK' if not widget['failed'] else 'FAILED'}"
+            )
     lines.append(f"grader.check cells passed per student notebook: {report.grader_checks}")
     found = report.warnings
-    lines.append(f"version warnings (Deprecation, PendingDeprecation, Future) at our own lines: {len(found['ours'])}; "
-                 f"in a library function our line called: {len(found['our_calls'])}; inside libraries during our "
-                 f"cells: {len(found['library'])}")
+    lines.append(
+        f"version warnings (Deprecation, PendingDeprecation, Future) at our own lines: {len(found['ours'])}; "
+        f"in a library function our line called: {len(found['our_calls'])}; inside libraries during our "
+        f"cells: {len(found['library'])}"
+    )
     for item in found["ours"] + found["our_calls"]:
         lines.append(f"  {item['notebook']}: {item['category']}: {item['message'][:300]}")
         lines.append(f"      raised at {item['raised_at']}; our line: {item['our_line']}")
@@ -625,12 +799,19 @@ def summary(report: Report) -> str:
         key = (item["package"], item["category"])
         by_package[key] = by_package.get(key, 0) + 1
     if by_package:
-        lines.append("  inside libraries (distinct messages): " + ", ".join(
-            f"{package} {category} x{count}" for (package, category), count in sorted(by_package.items())))
+        lines.append(
+            "  inside libraries (distinct messages): "
+            + ", ".join(
+                f"{package} {category} x{count}"
+                for (package, category), count in sorted(by_package.items())
+            )
+        )
     for retry in report.retries:
         lines.append(f"run twice (the first run timed out or its kernel died): {retry}")
-    lines.append(f"total {report.seconds:.0f} s; notebooks: " +
-                 ", ".join(f"{k} {v:.0f} s" for k, v in report.notebooks.items()))
+    lines.append(
+        f"total {report.seconds:.0f} s; notebooks: "
+        + ", ".join(f"{k} {v:.0f} s" for k, v in report.notebooks.items())
+    )
     if report.failures:
         lines.append(f"FAILED ({len(report.failures)}):")
         lines += [f"  - {f}" for f in report.failures]
@@ -640,21 +821,38 @@ def summary(report: Report) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("notebooks", nargs="*", type=Path,
-                        help="master notebooks to run (default: every notebooks/NN_*.ipynb and its student version)")
-    parser.add_argument("--strict", action="store_true", help="exit 1 instead of skipping when Colab's Python is missing")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "notebooks",
+        nargs="*",
+        type=Path,
+        help="master notebooks to run (default: every notebooks/NN_*.ipynb and its student version)",
+    )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 instead of skipping when Colab's Python is missing",
+    )
     parser.add_argument("--report", type=Path, help="also write the report as JSON here")
-    parser.add_argument("--keep", type=Path, help="keep the working folder (executed notebooks, logs) here")
+    parser.add_argument(
+        "--keep", type=Path, help="keep the working folder (executed notebooks, logs) here"
+    )
     parser.add_argument("--timeout", type=int, default=1200, help="seconds per cell (default 1200)")
     args = parser.parse_args(argv)
     version = python_version()
     python = find_python(version)
     if python is None:
-        print(f"COLAB CHECK SKIPPED: Python {version} (Colab's) not found: install it (`pyenv install {version}`) or "
-              f"set RNN_COURSE_COLAB_PYTHON to its interpreter. Nothing was checked.", file=sys.stderr)
+        print(
+            f"COLAB CHECK SKIPPED: Python {version} (Colab's) not found: install it (`pyenv install {version}`) or "
+            f"set RNN_COURSE_COLAB_PYTHON to its interpreter. Nothing was checked.",
+            file=sys.stderr,
+        )
         return 1 if args.strict else 0
-    masters = [p.resolve() for p in args.notebooks] or sorted((ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb"))
+    masters = [p.resolve() for p in args.notebooks] or sorted(
+        (ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb")
+    )
     students = [ROOT / "student" / p.name for p in masters if (ROOT / "student" / p.name).is_file()]
     report = run_check(python, masters, students, args.timeout, args.keep)
     text = summary(report)

@@ -13,7 +13,9 @@ import traceback as _cc_traceback
 import types as _cc_types
 import warnings as _cc_warnings
 
-_cc_sys.modules.setdefault("google.colab", _cc_types.ModuleType("google.colab"))  # Colab's kernel imports it
+_cc_sys.modules.setdefault(
+    "google.colab", _cc_types.ModuleType("google.colab")
+)  # Colab's kernel imports it
 _CC_LOG = _cc_os.environ["RNN_COURSE_COLAB_LOG"]
 
 
@@ -26,11 +28,21 @@ _cc_show = _cc_warnings._showwarnmsg
 
 
 def _cc_showwarnmsg(msg):
-    recording = isinstance(getattr(_cc_warnings._showwarnmsg_impl, "__self__", None), list)  # catch_warnings(record)
-    if not recording and issubclass(msg.category, (DeprecationWarning, PendingDeprecationWarning, FutureWarning)):
+    recording = isinstance(
+        getattr(_cc_warnings._showwarnmsg_impl, "__self__", None), list
+    )  # catch_warnings(record)
+    if not recording and issubclass(
+        msg.category, (DeprecationWarning, PendingDeprecationWarning, FutureWarning)
+    ):
         stack = [(f.filename, f.lineno, f.line) for f in _cc_traceback.extract_stack()[:-1]][-80:]
-        _cc_log("warning", category=msg.category.__name__, message=str(msg.message), filename=str(msg.filename),
-                lineno=msg.lineno, stack=stack)
+        _cc_log(
+            "warning",
+            category=msg.category.__name__,
+            message=str(msg.message),
+            filename=str(msg.filename),
+            lineno=msg.lineno,
+            stack=stack,
+        )
     _cc_show(msg)
 
 
@@ -46,8 +58,11 @@ def _cc_timed_run(*args, **kwargs):
         return _cc_run(*args, **kwargs)
     finally:
         command = args[0] if args else kwargs.get("args")
-        _cc_log("subprocess", args=[str(a) for a in command] if isinstance(command, (list, tuple)) else str(command),
-                seconds=_cc_time.perf_counter() - start)
+        _cc_log(
+            "subprocess",
+            args=[str(a) for a in command] if isinstance(command, (list, tuple)) else str(command),
+            seconds=_cc_time.perf_counter() - start,
+        )
 
 
 _cc_subprocess.run = _cc_timed_run

@@ -7,7 +7,9 @@ it as a last cell): move each control of every ``interactive`` widget and check 
 # ruff: noqa: F821
 import ipywidgets as _cc_w
 
-_cc_registry = getattr(_cc_w.Widget, "_active_widgets", None) or getattr(_cc_w.Widget, "widgets", {})
+_cc_registry = getattr(_cc_w.Widget, "_active_widgets", None) or getattr(
+    _cc_w.Widget, "widgets", {}
+)
 _cc_boxes = [x for x in list(_cc_registry.values()) if isinstance(x, _cc_w.interactive)]
 _cc_moves, _cc_failed = 0, []
 for _cc_box in _cc_boxes:
@@ -23,10 +25,16 @@ for _cc_box in _cc_boxes:
         if not hasattr(_cc_control, "max"):
             continue
         _cc_before = len(_cc_calls)
-        _cc_control.value = _cc_control.max if _cc_control.value != _cc_control.max else _cc_control.min
+        _cc_control.value = (
+            _cc_control.max if _cc_control.value != _cc_control.max else _cc_control.min
+        )
         _cc_moves += 1
         if len(_cc_calls) == _cc_before:
             _cc_failed.append(getattr(_cc_control, "description", "?"))
-_cc_log("widgets", version=_cc_w.__version__, boxes=len(_cc_boxes), moves=_cc_moves, failed=_cc_failed)
-print(f"colab-check: ipywidgets {_cc_w.__version__}, {len(_cc_boxes)} interactive widget(s), {_cc_moves} control(s) moved")
+_cc_log(
+    "widgets", version=_cc_w.__version__, boxes=len(_cc_boxes), moves=_cc_moves, failed=_cc_failed
+)
+print(
+    f"colab-check: ipywidgets {_cc_w.__version__}, {len(_cc_boxes)} interactive widget(s), {_cc_moves} control(s) moved"
+)
 assert not _cc_failed, f"the callback did not complete after moving {_cc_failed}"

@@ -66,12 +66,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--steps", type=int, default=120, help="window length")
     parser.add_argument("--features", type=int, default=14, help="features per step (Jena has 14)")
     parser.add_argument("--batch-size", type=int, default=256)
-    parser.add_argument("--rows", type=int, default=100_000, help="rows of the series for the throughput test")
-    parser.add_argument("--keras-batches", type=int, default=60, help="batches timed for the Keras pipeline")
-    parser.add_argument("--our-batches", type=int, default=600, help="batches timed for our pipeline")
+    parser.add_argument(
+        "--rows", type=int, default=100_000, help="rows of the series for the throughput test"
+    )
+    parser.add_argument(
+        "--keras-batches", type=int, default=60, help="batches timed for the Keras pipeline"
+    )
+    parser.add_argument(
+        "--our-batches", type=int, default=600, help="batches timed for our pipeline"
+    )
     parser.add_argument("--train-batches", type=int, default=60, help="batches per training epoch")
     parser.add_argument("--units", type=int, default=16, help="LSTM units")
-    parser.add_argument("--epochs", type=int, default=3, help="timed epochs per feeder (after one warm-up epoch)")
+    parser.add_argument(
+        "--epochs", type=int, default=3, help="timed epochs per feeder (after one warm-up epoch)"
+    )
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
 
@@ -85,7 +93,9 @@ def main(argv: list[str] | None = None) -> None:
     print(f"load average before: {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f} "
           f"on {os.cpu_count()} CPUs; TF {tf.__version__}, Keras {keras.__version__}")  # fmt: skip
     rng = np.random.default_rng(args.seed)
-    common = dict(sequence_length=args.steps, batch_size=args.batch_size, shuffle=True, seed=args.seed)
+    common = dict(
+        sequence_length=args.steps, batch_size=args.batch_size, shuffle=True, seed=args.seed
+    )
 
     # 1. throughput of the pipelines alone
     data = rng.standard_normal((args.rows, args.features), dtype=np.float32)
@@ -94,7 +104,9 @@ def main(argv: list[str] | None = None) -> None:
     our_ds = timeseries_dataset(data, targets, **common)
     keras_bps = batches_per_second(keras_ds, args.keras_batches)
     our_bps = batches_per_second(our_ds, args.our_batches)
-    print(f"\n1. pipeline alone ({args.steps} steps x {args.features} features, batch {args.batch_size}, shuffled)")
+    print(
+        f"\n1. pipeline alone ({args.steps} steps x {args.features} features, batch {args.batch_size}, shuffled)"
+    )
     print(f"   keras.utils.timeseries_dataset_from_array: {keras_bps:8.1f} batches/s")
     print(f"   utils.windowing.timeseries_dataset:        {our_bps:8.1f} batches/s")
     print(f"   ratio: {our_bps / keras_bps:.1f}x (goal >= 20x)")
@@ -110,7 +122,11 @@ def main(argv: list[str] | None = None) -> None:
 
     keras.utils.set_random_seed(args.seed)
     model = keras.Sequential(
-        [keras.Input((args.steps, args.features)), keras.layers.LSTM(args.units), keras.layers.Dense(1)]
+        [
+            keras.Input((args.steps, args.features)),
+            keras.layers.LSTM(args.units),
+            keras.layers.Dense(1),
+        ]
     )
     model.compile(optimizer="adam", loss="mse")
     timings = {}

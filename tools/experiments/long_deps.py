@@ -56,11 +56,22 @@ def _cmd_long_deps(args: argparse.Namespace) -> int:
     out = Path(args.out)
     curves = out.with_name(out.stem + "_curves.csv")
     meta_path = out.with_suffix(".json")
-    print(f"long_deps: cells {args.cells}, T {args.seq_lens}, seeds {args.seeds}, {args.workers} worker(s) -> {out}")
+    print(
+        f"long_deps: cells {args.cells}, T {args.seq_lens}, seeds {args.seeds}, {args.workers} worker(s) -> {out}"
+    )
     wall0, cpu0 = time.perf_counter(), _cpu_seconds()
     started = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
-    runs = sweep(args.cells, args.seq_lens, args.seeds, out, curves, protocol, args.workers, args.resume,
-                 stop_after=args.stop_after or None)
+    runs = sweep(
+        args.cells,
+        args.seq_lens,
+        args.seeds,
+        out,
+        curves,
+        protocol,
+        args.workers,
+        args.resume,
+        stop_after=args.stop_after or None,
+    )
     wall, cpu = time.perf_counter() - wall0, _cpu_seconds() - cpu0
     import keras
     import tensorflow as tf
@@ -71,7 +82,9 @@ def _cmd_long_deps(args: argparse.Namespace) -> int:
         "finished": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
         "wall_seconds": round(wall, 1),
         "cpu_seconds": round(cpu, 1),
-        "loadavg_at_end": Path("/proc/loadavg").read_text().split()[:3] if Path("/proc/loadavg").exists() else None,
+        "loadavg_at_end": Path("/proc/loadavg").read_text().split()[:3]
+        if Path("/proc/loadavg").exists()
+        else None,
         "workers": args.workers,
         "resumed": bool(args.resume),
         "stop_after": args.stop_after or None,
@@ -92,23 +105,40 @@ def _cmd_long_deps(args: argparse.Namespace) -> int:
 
 
 def _cpu_seconds() -> float:
-    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    own, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.experiments", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.experiments", description=__doc__.split("\n\n")[0]
+    )
     sub = parser.add_subparsers(dest="experiment", required=True)
-    p = sub.add_parser("long_deps", help="notebook 05: memory reach of five cells on the adding problem")
+    p = sub.add_parser(
+        "long_deps", help="notebook 05: memory reach of five cells on the adding problem"
+    )
     p.add_argument("--cells", nargs="+", default=list(LONG_DEPS_CELLS), choices=LONG_DEPS_CELLS)
     p.add_argument("--seq-lens", nargs="+", type=int, default=list(LONG_DEPS_SEQ_LENS))
     p.add_argument("--seeds", nargs="+", type=int, default=list(LONG_DEPS_SEEDS))
-    p.add_argument("--out", default=str(LONG_DEPS_CSV), help="results CSV (curves and .json written beside it)")
+    p.add_argument(
+        "--out", default=str(LONG_DEPS_CSV), help="results CSV (curves and .json written beside it)"
+    )
     p.add_argument("--workers", type=int, default=1, help="worker processes (one TF thread each)")
-    p.add_argument("--max-updates", type=int, default=None, help="cap the budget (quick checks only)")
-    p.add_argument("--resume", action="store_true", help="keep finished runs in --out and run the rest")
-    p.add_argument("--stop-after", type=int, default=2,
-                   help="skip a cell's longer T after a majority of seeds failed at this many consecutive T (0: never)")
+    p.add_argument(
+        "--max-updates", type=int, default=None, help="cap the budget (quick checks only)"
+    )
+    p.add_argument(
+        "--resume", action="store_true", help="keep finished runs in --out and run the rest"
+    )
+    p.add_argument(
+        "--stop-after",
+        type=int,
+        default=2,
+        help="skip a cell's longer T after a majority of seeds failed at this many consecutive T (0: never)",
+    )
     p.set_defaults(func=_cmd_long_deps)
     args = parser.parse_args(argv)
     return args.func(args)

@@ -47,7 +47,10 @@ def slim(out: Path) -> dict:
     held Adam's moments) and update ``weights_bytes`` in ``<out>.json``; the weights are unchanged."""
     from utils import text as T
 
-    weights_path, json_path = out.with_name(out.name + ".weights.h5"), out.with_name(out.name + ".json")
+    weights_path, json_path = (
+        out.with_name(out.name + ".weights.h5"),
+        out.with_name(out.name + ".json"),
+    )
     record = json.loads(json_path.read_text())
     cfg = record["config"]
     model = T.build_char_lm(record["vocab_size"], cfg["units"], cfg["embed_dim"], cfg["cell"])
@@ -61,19 +64,29 @@ def slim(out: Path) -> dict:
 
 def main(argv: list[str] | None = None) -> dict:
     """Train, checkpoint and record the model; returns the JSON record."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--units", type=int, default=384, help="LSTM units (default 384)")
     parser.add_argument("--embed-dim", type=int, default=64, help="embedding size (default 64)")
     parser.add_argument("--cell", choices=["lstm", "gru"], default="lstm")
-    parser.add_argument("--seq-len", type=int, default=128, help="training sequence length (default 128)")
+    parser.add_argument(
+        "--seq-len", type=int, default=128, help="training sequence length (default 128)"
+    )
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--steps", type=int, default=40, help="batches per epoch (default 40)")
-    parser.add_argument("--epochs", type=int, default=200, help="maximum number of epochs (default 200)")
+    parser.add_argument(
+        "--epochs", type=int, default=200, help="maximum number of epochs (default 200)"
+    )
     parser.add_argument("--learning-rate", type=float, default=2e-3)
-    parser.add_argument("--max-minutes", type=float, default=60.0, help="stop after this much wall time")
+    parser.add_argument(
+        "--max-minutes", type=float, default=60.0, help="stop after this much wall time"
+    )
     parser.add_argument("--val-fraction", type=float, default=0.1)
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="path prefix of the .weights.h5 and .json")
+    parser.add_argument(
+        "--out", type=Path, default=DEFAULT_OUT, help="path prefix of the .weights.h5 and .json"
+    )
     parser.add_argument("--slim-only", action="store_true",
                         help="only rewrite the weights file of --out without optimizer state, then exit")  # fmt: skip
     args = parser.parse_args(argv)
@@ -94,7 +107,9 @@ def main(argv: list[str] | None = None) -> dict:
     to_ids, _ = T.make_lookups(vocabulary)
     train_ids, val_ids = T.encode(train_text, to_ids), T.encode(val_text, to_ids)
     vocab_size = to_ids.vocabulary_size()
-    train_ds = T.lm_dataset(train_ids, args.seq_len, args.batch_size, shuffle=True, seed=args.seed).repeat()
+    train_ds = T.lm_dataset(
+        train_ids, args.seq_len, args.batch_size, shuffle=True, seed=args.seed
+    ).repeat()
     val_ds = T.lm_dataset(val_ids, args.seq_len, 256)
 
     model = T.build_char_lm(vocab_size, args.units, args.embed_dim, args.cell, seed=args.seed)
@@ -107,7 +122,8 @@ def main(argv: list[str] | None = None) -> dict:
     json_path = args.out.with_name(args.out.name + ".json")
     chars_per_epoch = args.steps * args.batch_size * args.seq_len
     record: dict = {
-        "command": "python -m tools.experiments.text_model " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "command": "python -m tools.experiments.text_model "
+        + " ".join(argv if argv is not None else sys.argv[1:]),
         "config": {k: (_relative(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
         "vocabulary": "".join(vocabulary),
         "vocab_size": vocab_size,
@@ -153,7 +169,9 @@ def main(argv: list[str] | None = None) -> dict:
         train_ds, validation_data=val_ds, epochs=args.epochs, steps_per_epoch=args.steps, callbacks=[Record()],
         verbose=0, shuffle=False,
     )  # fmt: skip
-    print(f"best val {best['val_bpc']:.3f} bpc at epoch {best['epoch']}; weights {weights_path}, record {json_path}")
+    print(
+        f"best val {best['val_bpc']:.3f} bpc at epoch {best['epoch']}; weights {weights_path}, record {json_path}"
+    )
     return record
 
 

@@ -87,7 +87,9 @@ CHROMIUM_ARGS = [
 ]
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-_RAW_IMG = re.compile(r"https://raw\.githubusercontent\.com/[^/\s]+/[^/\s]+/[^/\s]+/img/(?P<name>[^)\"'\s]+)")
+_RAW_IMG = re.compile(
+    r"https://raw\.githubusercontent\.com/[^/\s]+/[^/\s]+/[^/\s]+/img/(?P<name>[^)\"'\s]+)"
+)
 
 
 # --- execution cache ---------------------------------------------------------------------------------------------
@@ -103,7 +105,8 @@ def code_sources(nb: nbformat.NotebookNode) -> list[str]:
     return [
         c.source
         for c in nb.cells
-        if c.cell_type == "code" and "injected-parameters" not in c.get("metadata", {}).get("tags", [])
+        if c.cell_type == "code"
+        and "injected-parameters" not in c.get("metadata", {}).get("tags", [])
     ]
 
 
@@ -119,7 +122,12 @@ def cache_key(path: Path, mode: str) -> str:
     for pattern in DEPENDENCIES:
         for dep in sorted(ROOT.glob(pattern)):
             if dep.is_file() and "__pycache__" not in dep.parts:
-                digest.update(b"\0file\0" + dep.relative_to(ROOT).as_posix().encode() + b"\0" + dep.read_bytes())
+                digest.update(
+                    b"\0file\0"
+                    + dep.relative_to(ROOT).as_posix().encode()
+                    + b"\0"
+                    + dep.read_bytes()
+                )
     return digest.hexdigest()[:20]
 
 
@@ -134,7 +142,9 @@ def store(path: Path, executed: nbformat.NotebookNode, mode: str, cache: Path = 
     target = cache_path(path, mode, cache)
     target.parent.mkdir(parents=True, exist_ok=True)
     for old in target.parent.glob(f"{Path(path).stem}-*.ipynb"):
-        if old != target and re.fullmatch(rf"{re.escape(Path(path).stem)}-[0-9a-f]{{20}}\.ipynb", old.name):
+        if old != target and re.fullmatch(
+            rf"{re.escape(Path(path).stem)}-[0-9a-f]{{20}}\.ipynb", old.name
+        ):
             old.unlink()
     tmp = target.with_suffix(f".tmp{os.getpid()}")
     nbformat.write(executed, tmp)
@@ -142,7 +152,9 @@ def store(path: Path, executed: nbformat.NotebookNode, mode: str, cache: Path = 
     return target
 
 
-def merge_outputs(nb: nbformat.NotebookNode, executed: nbformat.NotebookNode) -> nbformat.NotebookNode:
+def merge_outputs(
+    nb: nbformat.NotebookNode, executed: nbformat.NotebookNode
+) -> nbformat.NotebookNode:
     """A copy of ``nb`` whose code cells carry the outputs of ``executed`` (a run of the same code cells; its
     markdown may differ). Raises ``ValueError`` if the code cells differ."""
     nb = copy.deepcopy(nb)
@@ -150,14 +162,19 @@ def merge_outputs(nb: nbformat.NotebookNode, executed: nbformat.NotebookNode) ->
     ran = [
         c
         for c in executed.cells
-        if c.cell_type == "code" and "injected-parameters" not in c.get("metadata", {}).get("tags", [])
+        if c.cell_type == "code"
+        and "injected-parameters" not in c.get("metadata", {}).get("tags", [])
     ]
     if [c.source for c in mine] != [c.source for c in ran]:
-        raise ValueError("the executed notebook's code cells differ from the notebook's: not a run of this code")
+        raise ValueError(
+            "the executed notebook's code cells differ from the notebook's: not a run of this code"
+        )
     for cell, run in zip(mine, ran):
         cell.outputs = copy.deepcopy(run.get("outputs", []))
         cell.execution_count = run.get("execution_count")
-    if "widgets" in executed.metadata:  # the widgets' saved state: what their Output widgets displayed
+    if (
+        "widgets" in executed.metadata
+    ):  # the widgets' saved state: what their Output widgets displayed
         nb.metadata["widgets"] = copy.deepcopy(executed.metadata["widgets"])
     return nb
 
@@ -188,7 +205,9 @@ def slides_name(name: str) -> str:
 
 def _links(config: dict[str, str], name: str, slides: bool) -> str:
     """A text row of links (no remote badge images: the site must show no broken image offline)."""
-    parts = [f'<a href="{colab_url(config, f"notebooks/{name}")}">Open the lecture version in Colab</a>']
+    parts = [
+        f'<a href="{colab_url(config, f"notebooks/{name}")}">Open the lecture version in Colab</a>'
+    ]
     if (STUDENT / name).exists():
         parts.append(f'<a href="{colab_url(config, f"student/{name}")}">the student version</a>')
     parts.append(f'<a href="{github_url(config, f"notebooks/{name}")}">source on GitHub</a>')
@@ -217,7 +236,11 @@ def _widget_outputs(model_id: str, state: dict, seen: set[str]) -> list[dict]:
 def _drop_widget_views(nb: nbformat.NotebookNode) -> None:
     """A widget needs a kernel (and JavaScript from a CDN): show, in its place, a note and what its Output widgets
     displayed when the notebook ran (for ``interact``, the figure of the initial values)."""
-    state = nb.metadata.pop("widgets", {}).get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
+    state = (
+        nb.metadata.pop("widgets", {})
+        .get("application/vnd.jupyter.widget-state+json", {})
+        .get("state", {})
+    )
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
@@ -235,7 +258,9 @@ def _drop_widget_views(nb: nbformat.NotebookNode) -> None:
         cell.outputs = outputs
 
 
-def page_notebook(nb: nbformat.NotebookNode, name: str, config: dict[str, str]) -> nbformat.NotebookNode:
+def page_notebook(
+    nb: nbformat.NotebookNode, name: str, config: dict[str, str]
+) -> nbformat.NotebookNode:
     """The notebook as the site shows it: the badge row replaced by text links (Colab, GitHub, slides), images
     from the site's own ``img/``, widget views reduced to their text, Russian terms marked ``lang="ru"``, HTML
     outputs made accessible (:func:`accessible_html`)."""
@@ -277,8 +302,12 @@ INTRO_WORDS = 30
 INTRO_CODE_LINES = 8
 
 _FENCE = re.compile(r"^\s*(```|~~~)")
-_CYRILLIC_RUN = re.compile(r"[\u0400-\u04ff]+(?:[ \u00a0\-\u2010-\u2014,;:.()«»]*[\u0400-\u04ff]+)*")
-_INLINE_CODE = re.compile(r"(`+)(?:.|\n)*?\1|<span lang=\"ru\">.*?</span>|\]\([^)]*\)|\$\$(?:.|\n)*?\$\$|\$[^$\n]+\$")
+_CYRILLIC_RUN = re.compile(
+    r"[\u0400-\u04ff]+(?:[ \u00a0\-\u2010-\u2014,;:.()«»]*[\u0400-\u04ff]+)*"
+)
+_INLINE_CODE = re.compile(
+    r"(`+)(?:.|\n)*?\1|<span lang=\"ru\">.*?</span>|\]\([^)]*\)|\$\$(?:.|\n)*?\$\$|\$[^$\n]+\$"
+)
 
 
 def mark_russian(text: str) -> str:
@@ -293,17 +322,25 @@ def mark_russian(text: str) -> str:
             continue
         parts, last = [], 0
         for skip in _INLINE_CODE.finditer(line):
-            parts.append(_CYRILLIC_RUN.sub(lambda m: f'<span lang="ru">{m.group(0)}</span>', line[last : skip.start()]))
+            parts.append(
+                _CYRILLIC_RUN.sub(
+                    lambda m: f'<span lang="ru">{m.group(0)}</span>', line[last : skip.start()]
+                )
+            )
             parts.append(skip.group(0))
             last = skip.end()
-        parts.append(_CYRILLIC_RUN.sub(lambda m: f'<span lang="ru">{m.group(0)}</span>', line[last:]))
+        parts.append(
+            _CYRILLIC_RUN.sub(lambda m: f'<span lang="ru">{m.group(0)}</span>', line[last:])
+        )
         out.append("".join(parts))
     return "\n".join(out)
 
 
 _EMPTY_TH = re.compile(r"<th(\s[^>]*)?>(?:\s|&nbsp;|&#160;)*</th>")
-_RICH_PRE = "<pre style=\"white-space:pre;overflow-x:auto;line-height:normal;"
-_STYLE_COLOR = re.compile(r"(?<![-\w])(?:text-decoration-color|background-color|color)\s*:\s*#[0-9a-fA-F]{3,6}\s*;?\s*")
+_RICH_PRE = '<pre style="white-space:pre;overflow-x:auto;line-height:normal;'
+_STYLE_COLOR = re.compile(
+    r"(?<![-\w])(?:text-decoration-color|background-color|color)\s*:\s*#[0-9a-fA-F]{3,6}\s*;?\s*"
+)
 
 
 def accessible_html(html: str) -> str:
@@ -313,7 +350,9 @@ def accessible_html(html: str) -> str:
     own text colour."""
     html = _EMPTY_TH.sub(lambda m: f"<td{m.group(1) or ''}></td>", html)
     if _RICH_PRE in html:
-        html = re.sub(r'style="([^"]*)"', lambda m: f'style="{_STYLE_COLOR.sub("", m.group(1))}"', html)
+        html = re.sub(
+            r'style="([^"]*)"', lambda m: f'style="{_STYLE_COLOR.sub("", m.group(1))}"', html
+        )
     return html
 
 
@@ -323,7 +362,9 @@ def _accessible_outputs(nb: nbformat.NotebookNode) -> None:
         for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
             html = out.get("data", {}).get("text/html")
             if html is not None:
-                out["data"]["text/html"] = accessible_html(html if isinstance(html, str) else "".join(html))
+                out["data"]["text/html"] = accessible_html(
+                    html if isinstance(html, str) else "".join(html)
+                )
 
 
 def alt_text(cell: nbformat.NotebookNode) -> str | None:
@@ -414,7 +455,9 @@ def _slide_cell(source: str, slide: str, notes: bool = False) -> nbformat.Notebo
     return cell
 
 
-def _number_ids(cell: nbformat.NotebookNode, parts: list[nbformat.NotebookNode]) -> list[nbformat.NotebookNode]:
+def _number_ids(
+    cell: nbformat.NotebookNode, parts: list[nbformat.NotebookNode]
+) -> list[nbformat.NotebookNode]:
     """The cells a notebook cell was cut into, with ids derived from its id (stable from build to build)."""
     for k, part in enumerate(parts):
         part["id"] = cell.get("id", "cell") if k == 0 else f"{cell.get('id', 'cell')[:56]}-{k}"
@@ -457,7 +500,11 @@ def _markdown_slides(cell: nbformat.NotebookNode, first: bool) -> list[nbformat.
     if notes:
         cells.append(_slide_cell("\n\n".join(notes), "", notes=True))
     for i, block in enumerate(extra):
-        same = i > 0 and _kind(block) == _kind(extra[i - 1]) == "math" and _words(block + extra[i - 1]) < 60
+        same = (
+            i > 0
+            and _kind(block) == _kind(extra[i - 1]) == "math"
+            and _words(block + extra[i - 1]) < 60
+        )
         if same:
             cells[-1].source += "\n\n" + block
         else:
@@ -466,20 +513,29 @@ def _markdown_slides(cell: nbformat.NotebookNode, first: bool) -> list[nbformat.
 
 
 def _has_figure(outputs: list) -> bool:
-    return any(any(k in o.get("data", {}) for k in ("image/png", "image/jpeg", "image/svg+xml")) for o in outputs)
+    return any(
+        any(k in o.get("data", {}) for k in ("image/png", "image/jpeg", "image/svg+xml"))
+        for o in outputs
+    )
 
 
 def _output_lines(outputs: list) -> int:
     lines = 0
     for o in outputs:
-        text = o.get("text") if o.get("output_type") == "stream" else o.get("data", {}).get("text/plain", "")
+        text = (
+            o.get("text")
+            if o.get("output_type") == "stream"
+            else o.get("data", {}).get("text/plain", "")
+        )
         lines += len("".join(text).splitlines()) if text else 0
         if "text/html" in o.get("data", {}):
             lines += 100  # a table: a slide of its own
     return lines
 
 
-def _code_slides(cell: nbformat.NotebookNode, previous: nbformat.NotebookNode | None) -> list[nbformat.NotebookNode]:
+def _code_slides(
+    cell: nbformat.NotebookNode, previous: nbformat.NotebookNode | None
+) -> list[nbformat.NotebookNode]:
     """A code cell as slides: the code on a sub-slide (with the short prose that introduces it, when there is
     room), its outputs with it when they are a few lines of text, else on a sub-slide of their own."""
     code = copy.deepcopy(cell)
@@ -491,7 +547,9 @@ def _code_slides(cell: nbformat.NotebookNode, previous: nbformat.NotebookNode | 
         and _words(re.sub(r"^#+ .*$", "", previous.source, flags=re.M)) <= INTRO_WORDS
         and _kind(previous.source) in ("heading", "prose", "list")
     )
-    code.metadata["slideshow"] = {"slide_type": "-" if intro and lines <= INTRO_CODE_LINES else "subslide"}
+    code.metadata["slideshow"] = {
+        "slide_type": "-" if intro and lines <= INTRO_CODE_LINES else "subslide"
+    }
     outputs = cell.get("outputs", [])
     if not outputs or (not _has_figure(outputs) and _output_lines(outputs) <= SHORT_OUTPUT_LINES):
         return [code]
@@ -581,7 +639,10 @@ def index_page(config: dict[str, str], notebooks: list[Path], readme: str) -> st
     the table of contents."""
     title, _, rest = readme.partition("\n")
     intro = rest.split("\n## ", 1)[0].strip()
-    rows = ["| # | Notebook | What you learn | Time | Slides | Run it in Colab |", "| --- | --- | --- | --- | --- | --- |"]
+    rows = [
+        "| # | Notebook | What you learn | Time | Slides | Run it in Colab |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
     for path in notebooks:
         meta = nbformat.read(path, as_version=4).metadata.get("rnn_course", {})
         number, name = path.stem.split("_")[0], path.name
@@ -590,7 +651,7 @@ def index_page(config: dict[str, str], notebooks: list[Path], readme: str) -> st
             colab += f" · [student]({colab_url(config, f'student/{name}')})"
         rows.append(
             f"| {number} | [{meta.get('title', path.stem)}](notebooks/{name}) | {meta.get('learn', '')} "
-            f"| {meta.get('minutes', '?')} min | <a href=\"slides/{slides_name(name)}\">slides</a> | {colab} |"
+            f'| {meta.get("minutes", "?")} min | <a href="slides/{slides_name(name)}">slides</a> | {colab} |'
         )
     toc = "\n".join(f"notebooks/{p.stem}" for p in notebooks)
     return f"""{title}
@@ -602,7 +663,7 @@ def index_page(config: dict[str, str], notebooks: list[Path], readme: str) -> st
 Each page below is a notebook of the course with the outputs of a run: every figure, table and printed number. To
 run a notebook yourself, open it in Google Colab (the links in the table and at the top of each page) and run it
 top to bottom; the lecture version has the exercise solutions, the student version leaves them to you and checks
-your answers. Locally, clone [the repository](https://github.com/{config['repo']}) and run `make lab`. Lecturers
+your answers. Locally, clone [the repository](https://github.com/{config["repo"]}) and run `make lab`. Lecturers
 can present a notebook from its slides. Guides: [students](students.md), [lecturers](lecturers.md),
 [teaching assistants](teaching-assistants.md), [what was verified in Colab](colab.md); the Russian lecture terms
 are in the [glossary](glossary.md).
@@ -654,7 +715,9 @@ def copy_assets(out: Path) -> None:
             marker.write_text(str(src))
     for image in sorted((ROOT / "img").glob("*.png")):
         _copy_if_changed(image, out / "img" / image.name)
-    _copy_if_changed(SOURCE / "_static" / "favicon.svg", out / "_static" / "favicon.svg")  # the decks' too
+    _copy_if_changed(
+        SOURCE / "_static" / "favicon.svg", out / "_static" / "favicon.svg"
+    )  # the decks' too
 
 
 # --- weight: the theme's icon script and the decks' images ------------------------------------------------------------
@@ -680,7 +743,9 @@ def slim_fontawesome(script: str, used: set[str]) -> str:
         while True:
             entry = _FA_ENTRY.match(script, i)
             if entry is None:
-                raise ValueError(f"unexpected Font Awesome icon entry at {i}: {script[i : i + 60]!r}")
+                raise ValueError(
+                    f"unexpected Font Awesome icon entry at {i}: {script[i : i + 60]!r}"
+                )
             names = {entry["quoted"] or entry["bare"], *re.findall(r'"([^"]+)"', entry["aliases"])}
             if names & used:
                 kept.append(entry.group(0))
@@ -688,7 +753,9 @@ def slim_fontawesome(script: str, used: set[str]) -> str:
             if script[i] == "}":
                 break
             if script[i] != ",":
-                raise ValueError(f"unexpected Font Awesome pack layout at {i}: {script[i : i + 60]!r}")
+                raise ValueError(
+                    f"unexpected Font Awesome pack layout at {i}: {script[i : i + 60]!r}"
+                )
             i += 1
         parts += [script[pos : pack.end()], ",".join(kept)]
         pos, packs = i, packs + 1
@@ -705,7 +772,11 @@ def slim_site_fontawesome(out: Path) -> tuple[int, int] | None:
         return None
     used: set[str] = set()
     static = out / "_static"
-    scripts = [p for p in static.rglob("*.js") if p != path and p.relative_to(static).parts[0] not in ("mathjax", "revealjs")]
+    scripts = [
+        p
+        for p in static.rglob("*.js")
+        if p != path and p.relative_to(static).parts[0] not in ("mathjax", "revealjs")
+    ]
     for file in [*out.rglob("*.html"), *scripts]:
         used.update(_FA_CLASS.findall(file.read_text(encoding="utf-8", errors="replace")))
     script = path.read_text(encoding="utf-8")
@@ -715,7 +786,9 @@ def slim_site_fontawesome(out: Path) -> tuple[int, int] | None:
         print(f"warning: {FONTAWESOME} left whole: {error}", file=sys.stderr)
         return None
     path.write_text(slim, encoding="utf-8")
-    path.with_name(path.name + ".map").unlink(missing_ok=True)  # maps the whole script, not this one
+    path.with_name(path.name + ".map").unlink(
+        missing_ok=True
+    )  # maps the whole script, not this one
     return len(script.encode()), len(slim.encode())
 
 
@@ -745,7 +818,9 @@ def compress_images(folder: Path) -> tuple[int, int]:
         if smaller is not data:
             path.write_bytes(smaller)
         before, after = before + len(data), after + len(smaller)
-    (folder / IMAGE_DIGESTS).write_text(json.dumps(digests, indent=0, sort_keys=True), encoding="utf-8")
+    (folder / IMAGE_DIGESTS).write_text(
+        json.dumps(digests, indent=0, sort_keys=True), encoding="utf-8"
+    )
     return before, after
 
 
@@ -754,10 +829,16 @@ def page_image_digests(out: Path) -> dict[str, str]:
     recorded = out / "_images" / IMAGE_DIGESTS
     if recorded.is_file():
         return json.loads(recorded.read_text(encoding="utf-8"))
-    return {hashlib.sha256(p.read_bytes()).hexdigest(): p.name for p in (out / "_images").glob("*") if p.is_file()}
+    return {
+        hashlib.sha256(p.read_bytes()).hexdigest(): p.name
+        for p in (out / "_images").glob("*")
+        if p.is_file()
+    }
 
 
-_DATA_IMAGE = re.compile(r'src="data:image/(?P<kind>png|jpeg|gif);base64,(?P<data>[A-Za-z0-9+/=\s]+)"')
+_DATA_IMAGE = re.compile(
+    r'src="data:image/(?P<kind>png|jpeg|gif);base64,(?P<data>[A-Za-z0-9+/=\s]+)"'
+)
 _STYLE = re.compile(r'<style type="text/css">(?P<css>.*?)</style>', re.S)
 #: A deck's style sheets of at least this many characters (JupyterLab's, 256 kB, the same in every deck) become files.
 SHARED_STYLE_CHARS = 10_000
@@ -838,12 +919,16 @@ def build_site(
         _write_if_changed(src / f"{page}.md", mark_russian(guide_page(source, config)))
         wanted.add(f"{page}.md")
     for name, nb in runs.items():
-        _write_if_changed(src / "notebooks" / name, nbformat.writes(page_notebook(nb, name, config)) + "\n")
+        _write_if_changed(
+            src / "notebooks" / name, nbformat.writes(page_notebook(nb, name, config)) + "\n"
+        )
         wanted.add(f"notebooks/{name}")
     for image in sorted((ROOT / "img").glob("*.png")):
         _copy_if_changed(image, src / "img" / image.name)
         wanted.add(f"img/{image.name}")
-    for stale in [p for p in src.rglob("*") if p.is_file() and p.relative_to(src).as_posix() not in wanted]:
+    for stale in [
+        p for p in src.rglob("*") if p.is_file() and p.relative_to(src).as_posix() not in wanted
+    ]:
         stale.unlink()  # a notebook that was removed or renamed
     # Sphinx always writes to the same folder of the cache, so that its incremental build stays valid (MyST-NB
     # writes the output images next to it, in ../jupyter_execute, and the doctrees point there); then we copy.
@@ -853,12 +938,18 @@ def build_site(
     start = time.perf_counter()
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     if result.returncode != 0:
-        raise RuntimeError(f"sphinx-build failed ({' '.join(command)}):\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
-    shutil.copytree(html, out, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".buildinfo", ".doctrees"))
+        raise RuntimeError(
+            f"sphinx-build failed ({' '.join(command)}):\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+        )
+    shutil.copytree(
+        html, out, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".buildinfo", ".doctrees")
+    )
     log(f"pages: {time.perf_counter() - start:.1f} s (Sphinx)")
     sizes = slim_site_fontawesome(out)
     if sizes:
-        log(f"{FONTAWESOME.name}: {sizes[0] / 1e6:.2f} MB -> {sizes[1] / 1e3:.0f} kB (the icons the site uses)")
+        log(
+            f"{FONTAWESOME.name}: {sizes[0] / 1e6:.2f} MB -> {sizes[1] / 1e3:.0f} kB (the icons the site uses)"
+        )
     if (out / "_images").is_dir():
         before, after = compress_images(out / "_images")
         log(f"figures (_images/*.png, 256 colours): {before / 1e6:.2f} MB -> {after / 1e6:.2f} MB")
@@ -868,7 +959,9 @@ def build_site(
     return out / "index.html"
 
 
-def build_slides(runs: dict[str, nbformat.NotebookNode], out: Path, log: Callable[[str], None] = print) -> list[Path]:
+def build_slides(
+    runs: dict[str, nbformat.NotebookNode], out: Path, log: Callable[[str], None] = print
+) -> list[Path]:
     """Write one reveal.js deck per executed notebook to ``out/slides/NN_name.slides.html``."""
     from nbconvert import SlidesExporter
     from traitlets.config import Config
@@ -876,17 +969,25 @@ def build_slides(runs: dict[str, nbformat.NotebookNode], out: Path, log: Callabl
     copy_assets(out)
     config = Config()
     config.SlidesExporter.reveal_url_prefix = "../_static/revealjs"
-    config.SlidesExporter.mathjax_url = "../_static/mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"
+    config.SlidesExporter.mathjax_url = (
+        "../_static/mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"
+    )
     config.SlidesExporter.reveal_number = "c/t"
-    config.SlidesExporter.reveal_theme = "white"  # its fonts ship with reveal.js ("simple" loads Google Fonts)
+    config.SlidesExporter.reveal_theme = (
+        "white"  # its fonts ship with reveal.js ("simple" loads Google Fonts)
+    )
     exporter = SlidesExporter(
-        config=config, extra_template_basedirs=[str(SOURCE / "templates")], template_name="course_reveal"
+        config=config,
+        extra_template_basedirs=[str(SOURCE / "templates")],
+        template_name="course_reveal",
     )
     start = time.perf_counter()
     written = []
     page_images = page_image_digests(out)
     for name, nb in runs.items():
-        body, _ = exporter.from_notebook_node(slides_notebook(nb, name), resources={"metadata": {"name": Path(name).stem}})
+        body, _ = exporter.from_notebook_node(
+            slides_notebook(nb, name), resources={"metadata": {"name": Path(name).stem}}
+        )
         body = deck_files(body, out, page_images)
         target = out / "slides" / slides_name(name)
         _write_if_changed(target, body)
@@ -900,7 +1001,9 @@ def build_slides(runs: dict[str, nbformat.NotebookNode], out: Path, log: Callabl
 
 def chromium_path() -> str | None:
     """The Chromium executable (``$CHROMIUM``, else ``chromium`` on the path), or None."""
-    found = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    found = (
+        os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    )
     return found if found and Path(found).is_file() else None
 
 
@@ -931,12 +1034,16 @@ def browser(profile: Path, blocked: list[str] | None = None) -> Iterator:
 
     executable = chromium_path()
     if executable is None:
-        raise FileNotFoundError("Chromium not found: install it (apt-get install chromium) or set $CHROMIUM")
+        raise FileNotFoundError(
+            "Chromium not found: install it (apt-get install chromium) or set $CHROMIUM"
+        )
     blocked = blocked if blocked is not None else []
 
     def only_local(route) -> None:
         url = route.request.url
-        if re.match(r"(https?|wss?)://(127\.0\.0\.1|localhost)[:/]", url) or url.startswith(("data:", "blob:")):
+        if re.match(r"(https?|wss?)://(127\.0\.0\.1|localhost)[:/]", url) or url.startswith(
+            ("data:", "blob:")
+        ):
             route.continue_()
         else:
             blocked.append(url)
@@ -978,8 +1085,10 @@ def screenshots(site: Path, folder: Path, notebook: str = "03_lstm_gates") -> li
                 page.goto(base + url, wait_until="load")
                 wait_for_mathjax(page)
                 if file == "notebook.png":  # show a figure, not only the header
-                    page.evaluate("() => { const i = document.querySelector('div.cell_output img');"
-                                  " if (i) i.scrollIntoView({block: 'center'}); }")
+                    page.evaluate(
+                        "() => { const i = document.querySelector('div.cell_output img');"
+                        " if (i) i.scrollIntoView({block: 'center'}); }"
+                    )
                 page.screenshot(path=str(folder / file))
                 written.append(folder / file)
     return written
@@ -1047,12 +1156,18 @@ _UNFOLD_DECK = """() => {
 
 def _axe_nodes(results: dict, tally: dict[str, dict]) -> None:
     for violation in results.get("violations", []):
-        entry = tally.setdefault(violation["id"], {"impact": violation.get("impact"), "nodes": 0, "where": []})
+        entry = tally.setdefault(
+            violation["id"], {"impact": violation.get("impact"), "nodes": 0, "where": []}
+        )
         entry["nodes"] += len(violation.get("nodes", []))
-        entry["where"].append(results.get("url", "").rsplit("/", 1)[-1] + f" ({len(violation.get('nodes', []))})")
+        entry["where"].append(
+            results.get("url", "").rsplit("/", 1)[-1] + f" ({len(violation.get('nodes', []))})"
+        )
 
 
-def audit(site: Path, profile: Path, decks: list[str] | None = None, pages: list[str] | None = None) -> dict:
+def audit(
+    site: Path, profile: Path, decks: list[str] | None = None, pages: list[str] | None = None
+) -> dict:
     """Audit the built site in headless Chromium at 1280 x 720: axe-core (``axe-playwright-python``) on every page
     and on every slide of every deck, and the slides' measures (share taller than one screen, code cells cut at the
     right edge, body and code font size in screen pixels, words, alt texts, empty table headers).
@@ -1063,10 +1178,21 @@ def audit(site: Path, profile: Path, decks: list[str] | None = None, pages: list
     from axe_playwright_python.sync_playwright import Axe
 
     axe, tally, slides, alts, empty_th, blocked = Axe(), {}, [], [], 0, []
-    pages = pages if pages is not None else sorted(
-        p.relative_to(site).as_posix() for p in site.glob("*.html") if p.name not in ("genindex.html",)
-    ) + sorted(p.relative_to(site).as_posix() for p in (site / "notebooks").glob("*.html"))
-    decks = decks if decks is not None else sorted(p.name for p in (site / "slides").glob("*.slides.html"))
+    pages = (
+        pages
+        if pages is not None
+        else sorted(
+            p.relative_to(site).as_posix()
+            for p in site.glob("*.html")
+            if p.name not in ("genindex.html",)
+        )
+        + sorted(p.relative_to(site).as_posix() for p in (site / "notebooks").glob("*.html"))
+    )
+    decks = (
+        decks
+        if decks is not None
+        else sorted(p.name for p in (site / "slides").glob("*.slides.html"))
+    )
     with serve(site) as base, browser(profile, blocked) as context:
         page = context.new_page()
         page.set_viewport_size(ROOM)
@@ -1076,17 +1202,25 @@ def audit(site: Path, profile: Path, decks: list[str] | None = None, pages: list
             result = axe.run(page, options={"resultTypes": ["violations"]}).response
             result["url"] = url
             _axe_nodes(result, tally)
-            alts += page.eval_on_selector_all("article img", "xs => xs.map(i => i.getAttribute('alt'))")
-            empty_th += page.eval_on_selector_all("article th", "xs => xs.filter(t => !t.textContent.trim()).length")
+            alts += page.eval_on_selector_all(
+                "article img", "xs => xs.map(i => i.getAttribute('alt'))"
+            )
+            empty_th += page.eval_on_selector_all(
+                "article th", "xs => xs.filter(t => !t.textContent.trim()).length"
+            )
         for deck in decks:
             page.goto(base + f"slides/{deck}", wait_until="load")
             page.wait_for_function("() => window.Reveal && Reveal.isReady()")
-            page.evaluate("() => Reveal.configure({transition: 'none', backgroundTransition: 'none'})")
+            page.evaluate(
+                "() => Reveal.configure({transition: 'none', backgroundTransition: 'none'})"
+            )
             indices = page.evaluate("() => Reveal.getSlides().map(s => Reveal.getIndices(s))")
             for number, where in enumerate(indices, start=1):
                 page.evaluate(f"() => Reveal.slide({where['h']}, {where.get('v') or 0})")
                 wait_for_mathjax(page)
-                page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+                page.evaluate(
+                    "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+                )
                 measures = page.evaluate(_SLIDE_MEASURES)
                 measures["deck"], measures["number"] = deck, number
                 slides.append(measures)
@@ -1101,7 +1235,14 @@ def audit(site: Path, profile: Path, decks: list[str] | None = None, pages: list
         entry["where"] = entry["where"][:12]
     alts += [a for s in slides for a in s["images"]]
     empty_th += sum(s["empty_th"] for s in slides)
-    return {"axe": tally, "pages": len(pages), "slides": slides, "alts": alts, "empty_th": empty_th, "blocked": blocked}
+    return {
+        "axe": tally,
+        "pages": len(pages),
+        "slides": slides,
+        "alts": alts,
+        "empty_th": empty_th,
+        "blocked": blocked,
+    }
 
 
 def audit_summary(report: dict) -> dict:
@@ -1133,20 +1274,36 @@ def audit_summary(report: dict) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--mode", choices=MODES, default=os.environ.get("SITE_MODE") or "lecture",
-                        help="lecture (the notebooks' defaults; default, or $SITE_MODE) or ci (their ci_parameters)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--mode",
+        choices=MODES,
+        default=os.environ.get("SITE_MODE") or "lecture",
+        help="lecture (the notebooks' defaults; default, or $SITE_MODE) or ci (their ci_parameters)",
+    )
     parser.add_argument("--out", type=Path, default=SITE, help="output folder (default: site/)")
-    parser.add_argument("--slides-only", action="store_true", help="build only site/slides/ (make slides)")
+    parser.add_argument(
+        "--slides-only", action="store_true", help="build only site/slides/ (make slides)"
+    )
     parser.add_argument("--no-screenshots", action="store_true", help="do not refresh img/site/")
     parser.add_argument("--audit", type=Path, metavar="SITE", help="audit a built site (axe-core, the slides at "
                         "1280 x 720) and print its numbers as JSON; builds nothing")  # fmt: skip
-    parser.add_argument("notebooks", nargs="*", type=Path, help="only these notebooks (default: all)")
+    parser.add_argument(
+        "notebooks", nargs="*", type=Path, help="only these notebooks (default: all)"
+    )
     args = parser.parse_args(argv)
     if args.audit:
         with tempfile.TemporaryDirectory(prefix="rnn-course-chromium-") as profile:
             report = audit(args.audit.resolve(), Path(profile))
-        print(json.dumps({"summary": audit_summary(report), "axe": report["axe"]}, indent=1, ensure_ascii=False))
+        print(
+            json.dumps(
+                {"summary": audit_summary(report), "axe": report["axe"]},
+                indent=1,
+                ensure_ascii=False,
+            )
+        )
         return 0
     start = time.perf_counter()
     notebooks = sorted(args.notebooks or NOTEBOOKS.glob("*.ipynb"))
@@ -1157,16 +1314,25 @@ def main(argv: list[str] | None = None) -> int:
         else:
             index = build_site(args.mode, args.out, notebooks)
             print(f"site: {index}")
-            default_site = args.out.resolve() == SITE and args.mode == "lecture" and not args.notebooks
+            default_site = (
+                args.out.resolve() == SITE and args.mode == "lecture" and not args.notebooks
+            )
             if default_site and not args.no_screenshots:
                 if chromium_path():
                     try:
                         for shot in screenshots(args.out.resolve(), SCREENSHOTS):
                             print(f"screenshot: {shot.relative_to(ROOT)}")
-                    except Exception as exc:  # the site is built; only the README's pictures are stale
-                        print(f"screenshots NOT refreshed: {type(exc).__name__}: {exc}", file=sys.stderr)
+                    except (
+                        Exception
+                    ) as exc:  # the site is built; only the README's pictures are stale
+                        print(
+                            f"screenshots NOT refreshed: {type(exc).__name__}: {exc}",
+                            file=sys.stderr,
+                        )
                 else:
-                    print("screenshots not refreshed: Chromium not found (apt-get install chromium)")
+                    print(
+                        "screenshots not refreshed: Chromium not found (apt-get install chromium)"
+                    )
     except Exception as exc:
         print(f"FAILED: {type(exc).__name__}: {str(exc)[-6000:]}", file=sys.stderr)
         return 1

@@ -125,12 +125,25 @@ def op_node(
 ) -> Circle:
     """Draw a pointwise operation (``"×"``, ``"+"``, ``"1−"``, ``"tanh"``) as a small circle."""
     edge, lw = _edge(highlight, dim)
-    circle = Circle(center, radius, facecolor="white" if dim else str(STYLE.get(fill, fill)),
-                    edgecolor=edge, linewidth=lw, zorder=4)
+    circle = Circle(
+        center,
+        radius,
+        facecolor="white" if dim else str(STYLE.get(fill, fill)),
+        edgecolor=edge,
+        linewidth=lw,
+        zorder=4,
+    )
     ax.add_patch(circle)
     size = fontsize or (STYLE["fontsize"] if len(symbol) <= 2 else STYLE["small"] * 0.8)
-    ax.text(*center, symbol, ha="center", va="center", fontsize=size, zorder=5,
-            color=str(STYLE["dim"]) if dim else str(STYLE["text"]))
+    ax.text(
+        *center,
+        symbol,
+        ha="center",
+        va="center",
+        fontsize=size,
+        zorder=5,
+        color=str(STYLE["dim"]) if dim else str(STYLE["text"]),
+    )
     return circle
 
 
@@ -144,8 +157,16 @@ def vector_node(
     dim: bool = False,
 ) -> Circle:
     """Draw a vector (``x_t``, ``h_t``, ``c_t``) as a labelled circle; ``kind`` picks the colour."""
-    return op_node(ax, center, text, radius=radius, highlight=highlight, dim=dim, fill=kind,
-                   fontsize=STYLE["fontsize"] if "\n" not in text else STYLE["small"])
+    return op_node(
+        ax,
+        center,
+        text,
+        radius=radius,
+        highlight=highlight,
+        dim=dim,
+        fill=kind,
+        fontsize=STYLE["fontsize"] if "\n" not in text else STYLE["small"],
+    )
 
 
 def arrow(
@@ -185,8 +206,15 @@ def arrow(
         )
 
 
-def label(ax, xy: tuple[float, float], text: str, size: str = "fontsize", dim: bool = False,
-          highlight: bool = False, **kwargs) -> None:
+def label(
+    ax,
+    xy: tuple[float, float],
+    text: str,
+    size: str = "fontsize",
+    dim: bool = False,
+    highlight: bool = False,
+    **kwargs,
+) -> None:
     """Write ``text`` at ``xy`` (centred by default); mathtext such as ``r"$h_t$"`` works."""
     colour = STYLE["highlight"] if highlight else (STYLE["dim"] if dim else STYLE["text"])
     kwargs.setdefault("ha", "center")
@@ -236,6 +264,8 @@ def all_figures() -> dict[str, DrawFn]:
         module = importlib.import_module(f"{__name__}.{info.name}")
         for name, fn in getattr(module, "FIGURES", {}).items():
             if name in found:
-                raise ValueError(f"figure {name!r} is registered twice (second time in {module.__name__})")
+                raise ValueError(
+                    f"figure {name!r} is registered twice (second time in {module.__name__})"
+                )
             found[name] = fn
     return found

@@ -31,9 +31,11 @@ XR, XC, XZ, XONE, XMIX = 2.6, 4.4, 6.4, 7.6, 8.6  # reset, candidate, update, 1�
 XLINE = 1.0  # height of the x_t-only line into the candidate, below the [h_{t-1}, x_t] bus
 
 #: which ``reset_after`` variant the figures draw, written under every figure
-VARIANT_NOTE = (r"Drawn: reset_after=False, $\tilde h_t = \tanh(x_t W_h + (r_t \odot h_{t-1}) U_h + b_h)$."
-                "  Keras's default reset_after=True resets after the product:\n"
-                r"$\tilde h_t = \tanh(x_t W_h + b^{in}_h + r_t \odot (h_{t-1} U_h + b^{rec}_h))$.")
+VARIANT_NOTE = (
+    r"Drawn: reset_after=False, $\tilde h_t = \tanh(x_t W_h + (r_t \odot h_{t-1}) U_h + b_h)$."
+    "  Keras's default reset_after=True resets after the product:\n"
+    r"$\tilde h_t = \tanh(x_t W_h + b^{in}_h + r_t \odot (h_{t-1} U_h + b^{rec}_h))$."
+)
 
 
 def draw_gru(highlight: str | None = None) -> Figure:
@@ -61,21 +63,29 @@ def draw_gru(highlight: str | None = None) -> Figure:
     arrow(ax, [(1.1, TOP), (1.1, BUS), (XZ, BUS)], head=False, **bus_kw)
     vector_node(ax, (1.7, 0.4), r"$x_t$", kind="input", **bus_kw)
     arrow(ax, [(1.7, 0.72), (1.7, BUS)], head=False, **bus_kw)
-    label(ax, (2.0, BUS - 0.3), r"$[h_{t-1}, x_t]$", size="small", ha="left", dim=highlight == "mix")
+    label(
+        ax, (2.0, BUS - 0.3), r"$[h_{t-1}, x_t]$", size="small", ha="left", dim=highlight == "mix"
+    )
     # the candidate reads x_t alone (not the bus: the un-reset h_{t-1} must not reach it), crossing the bus on a
     # bridge; h_{t-1} reaches it only through the reset product r_t ⊙ h_{t-1} below
     x_kw = {} if highlight in (None, "candidate") else {"dim": True}
     arrow(ax, [(1.7, XLINE), (XC, XLINE), (XC, BUS + 0.25)], head=False, **x_kw)
     ax.patches[-1].set_path_effects([patheffects.withStroke(linewidth=7, foreground="white")])
     arrow(ax, [(XC, BUS + 0.25), (XC, GATE - GH / 2)], **x_kw)
-    label(ax, (XC + 0.12, XLINE + 0.22), r"$x_t$", size="small", ha="left", dim=x_kw.get("dim", False))
+    label(
+        ax, (XC + 0.12, XLINE + 0.22), r"$x_t$", size="small", ha="left", dim=x_kw.get("dim", False)
+    )
     for x, text, fill, part, name in [
         (XR, "σ", "sigmoid", "reset", r"$r_t$"),
         (XC, "tanh", "tanh", "candidate", r"$\tilde h_t$"),
         (XZ, "σ", "sigmoid", "update", r"$z_t$"),
     ]:
         if part != "candidate":
-            arrow(ax, [(x, BUS), (x, GATE - GH / 2)], **({} if highlight in (None, part) else {"dim": True}))
+            arrow(
+                ax,
+                [(x, BUS), (x, GATE - GH / 2)],
+                **({} if highlight in (None, part) else {"dim": True}),
+            )
         box(ax, (x, GATE), GW, GH, text, fill=fill, fontsize=11, **kw(part))
         on = kw(part)
         label(

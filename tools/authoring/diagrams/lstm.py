@@ -21,9 +21,20 @@ TITLES = {
     "output": r"output gate: $o_t = \sigma(x_t W_o + h_{t-1} U_o + b_o)$, $h_t = o_t \odot \tanh(c_t)$",
 }
 
-TOP, BUS, GATE, MID = 4.6, 1.5, 2.6, 3.6  # y of the cell-state line, the input bus, the gate layers, products
+TOP, BUS, GATE, MID = (
+    4.6,
+    1.5,
+    2.6,
+    3.6,
+)  # y of the cell-state line, the input bus, the gate layers, products
 GW, GH = 0.75, 0.6  # gate box size
-XF, XI, XG, XO, XT = 3.0, 4.5, 5.7, 7.2, 8.6  # x of forget, input, candidate, output gates and tanh(c)
+XF, XI, XG, XO, XT = (
+    3.0,
+    4.5,
+    5.7,
+    7.2,
+    8.6,
+)  # x of forget, input, candidate, output gates and tanh(c)
 
 
 def draw_lstm(highlight: str | None = None) -> Figure:
@@ -62,11 +73,17 @@ def draw_lstm(highlight: str | None = None) -> Figure:
         (XO, "σ", "sigmoid", "output", r"$o_t$"),
     ]
     for x, text, fill, part, name in gates:
-        arrow(ax, [(x, BUS), (x, GATE - GH / 2)], **({} if highlight in (None, part) else {"dim": True}))
+        arrow(
+            ax,
+            [(x, BUS), (x, GATE - GH / 2)],
+            **({} if highlight in (None, part) else {"dim": True}),
+        )
         box(ax, (x, GATE), GW, GH, text, fill=fill, fontsize=11, **kw(part))
         label(
             ax,
-            (x - 0.12, GATE + GH / 2 + 0.3) if x != XO else ((XO + GW / 2 + XT - 0.22) / 2, GATE + 0.25),
+            (x - 0.12, GATE + GH / 2 + 0.3)
+            if x != XO
+            else ((XO + GW / 2 + XT - 0.22) / 2, GATE + 0.25),
             name,
             size="small",
             ha="right" if x != XO else "center",

@@ -44,10 +44,20 @@ def draw_recurrent_neuron_self_loop(steps: int = 3) -> Figure:
             arrow(ax, [(x + 0.5, 2.3), (x + gap - 0.5, 2.3)], highlight=True)
             label(ax, (x + gap / 2, 2.62), r"$\times W$", size="small", highlight=True)
     mid = ux0 + gap * steps / 2
-    label(ax, (mid, 4.7), "the loop unrolled in time (input, activation and bias left out)", size="small", va="top")
+    label(
+        ax,
+        (mid, 4.7),
+        "the loop unrolled in time (input, activation and bias left out)",
+        size="small",
+        va="top",
+    )
     label(ax, (mid, 3.55), rf"$y(t) = W^{{{steps}}}\cdot y(t-{steps})$", highlight=True)
-    label(ax, (mid, 1.15), r"$n$ steps back: $y(t) = W^n\,y(t-n)$,  $\partial y(t)/\partial y(t-n) = W^n$",
-          size="small")
+    label(
+        ax,
+        (mid, 1.15),
+        r"$n$ steps back: $y(t) = W^n\,y(t-n)$,  $\partial y(t)/\partial y(t-n) = W^n$",
+        size="small",
+    )
     return fig
 
 

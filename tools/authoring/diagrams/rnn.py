@@ -52,10 +52,21 @@ def draw_rnn_unrolled(steps: int = 4) -> Figure:
         arrow(ax, [(x, y + CELL_H / 2), (x, 3.88)])
         arrow(ax, [(prev_right, y), (x - CELL_W / 2, y)], highlight=True)
         if t > 0:
-            label(ax, ((prev_right + x - CELL_W / 2) / 2, y + 0.3), rf"$h_{{{t - 1}}}$", size="small",
-                  highlight=True)
+            label(
+                ax,
+                ((prev_right + x - CELL_W / 2) / 2, y + 0.3),
+                rf"$h_{{{t - 1}}}$",
+                size="small",
+                highlight=True,
+            )
         prev_right = x + CELL_W / 2
-    label(ax, (width / 2, 0.05), r"every copy uses the same $W_x$, $W_h$, $b$", size="small", va="bottom")
+    label(
+        ax,
+        (width / 2, 0.05),
+        r"every copy uses the same $W_x$, $W_h$, $b$",
+        size="small",
+        va="bottom",
+    )
     arrow(ax, [(prev_right, y), (width - 0.45, y)], highlight=True)
     ax.text(width - 0.05, y, "…", fontsize=STYLE["fontsize"], ha="right", va="center")
     return fig

@@ -2,6 +2,7 @@
 #   make lab    create .venv if missing, install everything, open the course in JupyterLab
 #   make test   create .venv if missing, install everything, run the whole test suite
 #   make colab-check   run every notebook in a replica of Google Colab's runtime (also part of make test)
+#   make format ruff format for .py files and the notebooks' code cells (make test checks it)
 #   make site   the course website in site/ (lecture-mode outputs, cached); SITE_MODE=ci for CI parameters
 #   make slides the reveal.js decks only, site/slides/
 PY ?= python3
@@ -10,7 +11,7 @@ SITE_MODE ?= lecture
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: lab test install lint sync figures student bench lecture colab-check site slides clean
+.PHONY: lab test install lint format sync figures student bench lecture colab-check site slides clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -24,10 +25,16 @@ lab: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check --force-exclude .
+	$(BIN)/python -m tools.authoring.nbformat_code --check
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check --fix .
+
+format: $(STAMP)
+	$(BIN)/ruff format --force-exclude .
+	$(BIN)/python -m tools.authoring.nbformat_code
 
 sync: $(STAMP)
 	$(BIN)/python -m tools.authoring.sync

@@ -48,7 +48,6 @@ MAX_CELL_LINES = 30
 #: Notebooks (file stems) whose cells other branches are shortening: not checked by :func:`check_cell_length`
 #: until that work lands. Remove an entry when its notebook passes.
 CELL_LENGTH_PENDING = {
-    "05_long_dependencies",
     "06_weather_forecast_lab",
     "06b_weather_extensions",
     "07_text_language_model",

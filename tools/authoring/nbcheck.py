@@ -50,7 +50,6 @@ MAX_CELL_LINES = 30
 CELL_LENGTH_PENDING = {
     "06_weather_forecast_lab",
     "06b_weather_extensions",
-    "07_text_language_model",
 }
 #: (notebook stem, cell id) -> why that code cell may be longer than :data:`MAX_CELL_LINES`.
 _HIDDEN_TESTS = (

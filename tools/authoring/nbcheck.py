@@ -47,9 +47,7 @@ GENERIC_ALT = re.compile(r"^\W*(figure|plot|image|graph|chart|output|picture|unt
 MAX_CELL_LINES = 30
 #: Notebooks (file stems) whose cells other branches are shortening: not checked by :func:`check_cell_length`
 #: until that work lands. Remove an entry when its notebook passes.
-CELL_LENGTH_PENDING = {
-    "06b_weather_extensions",
-}
+CELL_LENGTH_PENDING: set[str] = set()
 #: (notebook stem, cell id) -> why that code cell may be longer than :data:`MAX_CELL_LINES`.
 _HIDDEN_TESTS = (
     "hidden tests: one otter test case, so one share of the question's points; split in two it "

@@ -1,9 +1,9 @@
 """Run a master's exercise cases in this process, without the sandbox: fast checks of exercise design.
 
-:func:`score` replays what the trusted grader does (tools.grade): the master's set-up, imports and parameters cells
+:func:`score` replays what the trusted grader does (tools.grading.grade): the master's set-up, imports and parameters cells
 and its exercise cells outside any question, then for each question the answer cells (the master's, or a
 replacement source standing for a student's answer), then each public and hidden case, scored with
-``tools.grade.question_score``. The real grader runs the answers in a sandbox behind proxies; these tests check
+``tools.grading.grade.question_score``. The real grader runs the answers in a sandbox behind proxies; these tests check
 what the cases accept, which does not depend on that.
 """
 
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import nbformat
 
-from tools import grade
+from tools.grading import grade
 from utils.exercise import RULE_MESSAGE
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -87,7 +87,7 @@ def run_cases(
 
 def score(results: list[tuple[bool, bool, str]], points: float = 1.0) -> float:
     """The grader's score of a question from :func:`run_cases` results (0 when a rule case failed, as in
-    ``tools.grade.broken_rules``)."""
+    ``tools.grading.grade.broken_rules``)."""
     if any(not passed and RULE_MESSAGE in message for _, passed, message in results):
         return 0.0
     return grade.question_score(

@@ -8,8 +8,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from tools import grade as grading
 from tools.authoring import student
+from tools.grading import grade as grading
 
 TIMEOUT = 300  # seconds per submission: honest submissions of 02b, 05, 06 and 07 took over 60 s on a loaded
 # 2-core machine (06 trains two models); the hostile test bounds its own batch with a shorter timeout

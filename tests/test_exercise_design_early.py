@@ -17,7 +17,7 @@ import nbformat
 import pytest
 
 from tests import exercise_design_support as support
-from tools import grade as grading
+from tools.grading import grade as grading
 
 NOTEBOOKS = [
     "01_rnn_unrolling",

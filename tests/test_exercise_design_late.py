@@ -823,8 +823,8 @@ def test_lazy_answers_score_at_most_the_public_share_when_graded(nb_id, tmp_path
     """One submission per notebook (the solved student version with every lazy answer in place), graded for real."""
     from grading_support import built, grade
 
-    from tools import grade as grading
     from tools.authoring import student
+    from tools.grading import grade as grading
 
     student_dir, dist = built()
     master = ROOT / "notebooks" / f"{NOTEBOOKS[nb_id]}.ipynb"
@@ -869,7 +869,7 @@ def test_as_graded_makes_the_graders_round_trip():
     import keras
     import numpy as np
 
-    from tools.sandbox_wire import NotPlainData
+    from tools.grading.sandbox_wire import NotPlainData
     from utils.forecast_grading import as_graded
 
     inputs = keras.Input((120, 3))

@@ -62,7 +62,7 @@ def test_notebook_and_grader_agree_on_what_an_answer_calls(name: str) -> None:
 
 
 class _Proxy:
-    """What tools.grade hands the tests: no code, only the names its source uses."""
+    """What tools.grading.grade hands the tests: no code, only the names its source uses."""
 
     def __init__(self, name: str, uses: frozenset[str]):
         self._name, self._uses = name, uses
@@ -153,7 +153,7 @@ def test_a_correct_answer_that_calls_the_course_function_scores_0(
 
 
 def test_the_grader_scores_a_question_0_when_its_answer_calls_the_course_function(tmp_path) -> None:
-    """Through tools.grade (sandbox, proxies, the static names of the submission's source): the adapted answer to
+    """Through tools.grading.grade (sandbox, proxies, the static names of the submission's source): the adapted answer to
     04 q1 scores 0 with the reason in the status; the solved notebook keeps full marks."""
     import nbformat
     from grading_support import built, grade

@@ -1,6 +1,6 @@
-"""The Gradescope autograder archives (tools.gradescope), run as Gradescope runs them: their own setup.sh into one
+"""The Gradescope autograder archives (tools.grading.gradescope), run as Gradescope runs them: their own setup.sh into one
 fresh virtual environment, then run_autograder on master, solved, blank, public-only-partial and hostile submissions
-of notebooks 01, 02b and 06 in temporary /autograder roots; scores equal tools.grade's; the hostile set of notebook
+of notebooks 01, 02b and 06 in temporary /autograder roots; scores equal tools.grading.grade's; the hostile set of notebook
 01 (tests/test_grading_hostile.py) through the driver with namespaces unavailable (the student's code as
 a uid of its own); a broken set-up scores every question 0 with the reason."""
 
@@ -24,9 +24,9 @@ import nbformat
 import pytest
 from test_grading_hostile import ATTACKS, MARKER, _attack, _marked_processes, _tree_digest
 
-from tools import grade as grading
-from tools import gradescope
 from tools.authoring import student
+from tools.grading import grade as grading
+from tools.grading import gradescope
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = "01"
@@ -223,7 +223,7 @@ def _submissions(notebook: str, folder: Path, results_file: Path) -> dict[str, P
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS)
 def test_gradescope_scores_equal_tools_grade(course, scratch, notebook):
-    """Every kind of submission scores on the simulated Gradescope exactly what tools.grade gives it (one run of
+    """Every kind of submission scores on the simulated Gradescope exactly what tools.grading.grade gives it (one run of
     run_autograder grades the five, each in its own root)."""
     archives, venv = course
     isolation = ISOLATION[notebook] if os.geteuid() == 0 else "bwrap"
@@ -256,7 +256,7 @@ def test_gradescope_scores_equal_tools_grade(course, scratch, notebook):
     for kind, results in zip(KINDS, found):
         row = by_kind[kind]
         print(
-            f"{notebook} {isolation} {kind}: gradescope {results['score']} tools.grade {row['total']} "
+            f"{notebook} {isolation} {kind}: gradescope {results['score']} tools.grading.grade {row['total']} "
             f"({row['status'][:80]})"
         )
         _check_fields(results)
@@ -264,7 +264,7 @@ def test_gradescope_scores_equal_tools_grade(course, scratch, notebook):
         per_question = _per_question(results)
         for question in questions:
             assert abs(per_question[question] - row[question]) < 1e-9, (
-                f"{kind} {question}: expected {row[question]} (tools.grade), got {per_question[question]}",
+                f"{kind} {question}: expected {row[question]} (tools.grading.grade), got {per_question[question]}",
                 results,
             )
         hidden = [t for t in results["tests"] if "hidden" in t["name"]]
@@ -286,12 +286,12 @@ def test_gradescope_scores_equal_tools_grade(course, scratch, notebook):
         "hostile": partial_points,
     }
     assert totals == pytest.approx(expected, abs=1e-9), (
-        f"tools.grade: expected {expected}, got {totals}"
+        f"tools.grading.grade: expected {expected}, got {totals}"
     )
     forged = json.loads((roots["hostile"] / "results" / "results.json").read_text(encoding="utf-8"))
     assert "forged" not in json.dumps(forged) and forged["score"] == partial_points, forged
     print(
-        f"{notebook}: tools.grade {local_seconds:.1f} s, run_autograder {gradescope_seconds:.1f} s for "
+        f"{notebook}: tools.grading.grade {local_seconds:.1f} s, run_autograder {gradescope_seconds:.1f} s for "
         f"{len(KINDS)} submissions (load {os.getloadavg()[0]:.1f})"
     )
 
@@ -527,13 +527,13 @@ def test_hostile_set_leaves_the_course_the_results_and_the_machine_as_they_were(
 def test_the_agent_user_launcher_drops_privileges_and_reap_user_ends_its_daemons(
     tmp_path, monkeypatch
 ):
-    """The fallback's launcher (tools.grade): the agent runs as its uid, no groups, no new privileges, a process cap,
+    """The fallback's launcher (tools.grading.grade): the agent runs as its uid, no groups, no new privileges, a process cap,
     its temporary files in its own home; reap_user ends a process of that user that left the agent's session."""
     if os.geteuid() != 0:
         pytest.skip(
             "the unprivileged-user fallback needs the grader to run as root (as on Gradescope)"
         )
-    user = gradescope.run_as()  # a uid without an account, as tools.gradescope uses
+    user = gradescope.run_as()  # a uid without an account, as tools.grading.gradescope uses
     # a Python the user can run (this one may live under /root); on Gradescope, the venv made from the system's
     monkeypatch.setattr(sys, "executable", "/usr/bin/python3")
     launcher = Path(grading._run_as_launcher(user))
@@ -603,7 +603,7 @@ def test_a_broken_setup_scores_every_question_zero_with_the_reason(course, tmp_p
 
 
 def test_otter_run_refuses_and_names_the_course_graders(tmp_path):
-    """otter's own runner on the course's archive stops before grading, naming tools.grade and tools.gradescope."""
+    """otter's own runner on the course's archive stops before grading, naming tools.grading.grade and tools.grading.gradescope."""
     master = grading.resolve_master(NOTEBOOK)
     student.build_one(master, tmp_path / "student", tmp_path / "dist")
     otter = Path(sys.executable).parent / "otter"
@@ -623,8 +623,8 @@ def test_otter_run_refuses_and_names_the_course_graders(tmp_path):
         timeout=600,
     )
     assert result.returncode != 0, result.stdout
-    assert f"python -m tools.grade {master.stem}" in result.stderr, result.stderr[-2000:]
-    assert f"python -m tools.gradescope build {master.stem}" in result.stderr
+    assert f"python -m tools.grading.grade {master.stem}" in result.stderr, result.stderr[-2000:]
+    assert f"python -m tools.grading.gradescope build {master.stem}" in result.stderr
     assert "Total Score" not in result.stdout
 
 
@@ -634,7 +634,7 @@ def test_otter_run_refuses_and_names_the_course_graders(tmp_path):
 )
 def test_every_archive_scores_as_tools_grade(course, scratch):
     """Goals of issue 26: for every master, master/solved/blank/partial (the first answer solved, the rest blank)
-    score on the simulated Gradescope what tools.grade gives them; the time of each (solved: alone in its own
+    score on the simulated Gradescope what tools.grading.grade gives them; the time of each (solved: alone in its own
     run_autograder, as in one container; the others: graded together, each in its own root); and a set-up without
     the course's packages scores every question 0 with the reason. Prints the table; fails on any difference."""
     _, venv = course
@@ -729,12 +729,12 @@ def test_every_archive_scores_as_tools_grade(course, scratch):
         if not every:
             wrong.append((master.stem, "broken", results))
         print(
-            f"{master.stem}: tools.grade {local_wall:.1f} s for 4 (load {os.getloadavg()[0]:.1f})",
+            f"{master.stem}: tools.grading.grade {local_wall:.1f} s for 4 (load {os.getloadavg()[0]:.1f})",
             flush=True,
         )
     header = (
-        f"| nb | submission | Gradescope ({isolation}) | tools.grade | possible | same | "
-        "run_autograder s | tools.grade s | status |\n|---|---|---|---|---|---|---|---|---|"
+        f"| nb | submission | Gradescope ({isolation}) | tools.grading.grade | possible | same | "
+        "run_autograder s | tools.grading.grade s | status |\n|---|---|---|---|---|---|---|---|---|"
     )
     print("\n" + header + "\n" + "\n".join(lines))
     assert wrong == [], wrong

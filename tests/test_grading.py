@@ -1,4 +1,4 @@
-"""Student versions and grading (tools.authoring.student, tools.grade): full marks for the masters, zero for the blank
+"""Student versions and grading (tools.authoring.student, tools.grading.grade): full marks for the masters, zero for the blank
 student versions, the right status for broken submissions, no leaked solutions, student/ up to date, and a
 student notebook that finds its tests from an empty folder (the Colab situation)."""
 
@@ -16,8 +16,8 @@ import nbformat
 import pytest
 from grading_support import built, grade
 
-from tools import grade as grading
 from tools.authoring import student
+from tools.grading import grade as grading
 
 ROOT = Path(__file__).resolve().parents[1]
 MASTERS = student.masters()

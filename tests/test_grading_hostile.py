@@ -5,7 +5,7 @@ within its bound; no file outside the sandbox may change (CSV, ``dist/``, the co
 process may survive; nothing may be left in TMPDIR. An attack that worked would write a proof file into this
 test's tmp folder, or would use what it read to score: both are checked.
 
-Also here: the plain-data boundary itself (:mod:`tools.sandbox_wire`), the refusal without bwrap, and the
+Also here: the plain-data boundary itself (:mod:`tools.grading.sandbox_wire`), the refusal without bwrap, and the
 ``--unsafe-no-sandbox`` mark.
 """
 
@@ -25,9 +25,9 @@ import numpy as np
 import pytest
 from grading_support import built, grade
 
-from tools import grade as grading
-from tools import sandbox, sandbox_wire
 from tools.authoring import student
+from tools.grading import grade as grading
+from tools.grading import sandbox, sandbox_wire
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = "01_rnn_unrolling"

@@ -1,4 +1,4 @@
-"""The trusted side of grading (tools.grade, issue 22): fresh trusted state for every submission, timeouts caused
+"""The trusted side of grading (tools.grading.grade, issue 22): fresh trusted state for every submission, timeouts caused
 by a neighbour re-graded alone, the status naming every question whose answer raised, and control characters and
 spreadsheet formulas neutralised in the CSV and on the TA's terminal."""
 
@@ -19,8 +19,8 @@ import nbformat
 import pytest
 from grading_support import built, grade
 
-from tools import grade as grading
 from tools.authoring import student
+from tools.grading import grade as grading
 
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
@@ -341,7 +341,7 @@ def test_scores_from_the_worker_are_finite_numbers(value):
 
 FORK_CHECK = """
 import os, signal, sys, time
-from tools import grade
+from tools.grading import grade
 assert not grade.tensorflow_runtime_started()
 import keras
 import tensorflow as tf
@@ -368,7 +368,7 @@ else:
 
 
 def test_the_worker_forks_only_while_tensorflow_has_not_started():
-    """Why the worker checks :func:`tools.grade.tensorflow_runtime_started` before forking: a child forked after
+    """Why the worker checks :func:`tools.grading.grade.tensorflow_runtime_started` before forking: a child forked after
     the parent ran one TensorFlow op hangs in its first fit; one forked after the imports and seeds trains."""
     import subprocess
     import sys

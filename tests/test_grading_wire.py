@@ -1,4 +1,4 @@
-"""The plain-data wire between a student's sandbox and the trusted grader (:mod:`tools.sandbox_wire`), second
+"""The plain-data wire between a student's sandbox and the trusted grader (:mod:`tools.grading.sandbox_wire`), second
 hostile round (issue 22, rows 1, 2, 3, 7 and 8): what a Keras config may name, a model crossing as architecture
 only, course functions reaching the student in one form, deflate bombs and parameter bombs.
 
@@ -22,8 +22,8 @@ import numpy as np
 import pytest
 from grading_support import built, grade
 
-from tools import sandbox, sandbox_agent, sandbox_wire
 from tools.authoring import student
+from tools.grading import sandbox, sandbox_agent, sandbox_wire
 
 ROOT = Path(__file__).resolve().parents[1]
 

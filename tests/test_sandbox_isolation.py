@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from tools import grade as grading
-from tools import sandbox, sandbox_limits
+from tools.grading import grade as grading
+from tools.grading import sandbox, sandbox_limits
 
 ROOT = Path(__file__).resolve().parents[1]
 MASTER = "notebooks/01_rnn_unrolling.ipynb"
@@ -83,7 +83,7 @@ def _grade_master(
         *(run_as or []),
         str(python),
         "-m",
-        "tools.grade",
+        "tools.grading.grade",
         "01",
         MASTER,
         "--out",
@@ -200,7 +200,7 @@ def test_grading_works_for_an_unprivileged_user_with_the_course_in_its_home():
         assert (row["status"], float(row["total"]), float(row["possible"])) == ("ok", 5.0, 5.0), row
         # the task limit holds for an ordinary user too (a cgroup, or RLIMIT_NPROC in the sandbox's namespace)
         spawn = (
-            "import time\nfrom tools import sandbox, sandbox_limits\n"
+            "import time\nfrom tools.grading import sandbox, sandbox_limits\n"
             f"cells = [{SPAWN!r}]\n"
             "with sandbox.Sandbox(cells, ['started'], time.monotonic() + 120, "
             "limits=sandbox_limits.Limits(2048, 64, 1.0)) as box:\n"

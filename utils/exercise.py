@@ -2,7 +2,7 @@
 
 A question whose answer the course already implements (``utils.cells.gru_step``, ``keras.layers.GRU``...) says so
 in its statement, and its first public test calls :func:`check_not_calling` with those names. The check is the
-same in the student's notebook (``grader.check``) and in grading (``tools.grade``), so the self-check and the grade
+same in the student's notebook (``grader.check``) and in grading (``tools.grading.grade``), so the self-check and the grade
 agree; when it fails in grading, the question scores 0.
 
 What counts as "calling" a name: the answer function, or a function of the notebook that it uses (recursively),
@@ -14,7 +14,7 @@ says what is not allowed.
 
 - In the notebook the answer is a real function: :func:`used_names` reads its code objects.
 - In grading the answer is a proxy to the sandbox that carries the names its source uses, computed by
-  :func:`source_uses` from the submission's cells (``tools.grade`` sets ``_uses`` on it).
+  :func:`source_uses` from the submission's cells (``tools.grading.grade`` sets ``_uses`` on it).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import functools
 import types
 from collections.abc import Callable, Iterable
 
-#: the start of the message of a failed rule (``tools.grade`` recognises a failed rule case by it)
+#: the start of the message of a failed rule (``tools.grading.grade`` recognises a failed rule case by it)
 RULE_MESSAGE = "uses a course function this question asks you not to call"
 
 

@@ -42,7 +42,7 @@ def reference_gru(n_features: int, sequence_length: int = 120):
 
 
 def as_graded(model):
-    """``model`` as the grader receives it from a submission: sent and read back through :mod:`tools.sandbox_wire`.
+    """``model`` as the grader receives it from a submission: sent and read back through :mod:`tools.grading.sandbox_wire`.
 
     The grader rebuilds a submitted model from its Keras configuration, from built-in Keras classes only, never
     from code (a ``keras.layers.Lambda`` or a layer class of one's own is refused). Calling this on a model in the
@@ -54,17 +54,17 @@ def as_graded(model):
     Returns:
         The rebuilt model, as the grader's tests see it.
 
-    Inside the grader's sandbox, which has no ``tools.sandbox_wire``, the model is returned as it is: there the
+    Inside the grader's sandbox, which has no ``tools.grading.sandbox_wire``, the model is returned as it is: there the
     grader itself sends whatever the submission returns.
 
     Raises:
-        tools.sandbox_wire.NotPlainData: the model cannot cross; the message says why and what to build instead.
+        tools.grading.sandbox_wire.NotPlainData: the model cannot cross; the message says why and what to build instead.
     """
     import socket
     import threading
 
     try:
-        from tools import sandbox_wire
+        from tools.grading import sandbox_wire
     except ImportError:  # inside the grader's sandbox (no tools/ there): the grader sends it itself
         return model
 
@@ -131,7 +131,7 @@ def score_student_model(
     Raises:
         ValueError: ``build_model`` does not return a Keras model, the model has more than ``max_params``
             parameters, or its output is not one number per window.
-        tools.sandbox_wire.NotPlainData: the model cannot reach the grader (a ``Lambda``, a layer class of one's
+        tools.grading.sandbox_wire.NotPlainData: the model cannot reach the grader (a ``Lambda``, a layer class of one's
             own): the same refusal, and message, as the grader's; see :func:`as_graded`.
     """
     import keras

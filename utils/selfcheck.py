@@ -1,6 +1,6 @@
 """Self-check = grade: ``grader.check`` fails when an answer uses a name the grader will not have.
 
-The grader (:mod:`tools.grade`) runs only a submission's set-up, imports, parameters and exercise cells, not the
+The grader (:mod:`tools.grading.grade`) runs only a submission's set-up, imports, parameters and exercise cells, not the
 lesson. An answer that calls a function or reads a variable defined only in a lesson cell (01's ``sigmoid``, 02b's
 ``numerical_gradients``) works in the student's notebook and fails with ``NameError`` when graded. The otter set-up
 cell that :mod:`tools.authoring.student` writes wraps otter's ``Notebook`` in :class:`SelfCheckGrader`, which, before running

@@ -11,7 +11,7 @@ For each master ``notebooks/NN_name.ipynb`` (otter-grader assign format, see CON
 3. writes the student notebook to ``student/NN_name.ipynb``, its public tests to ``student/tests/NN_name/``, and the
    autograder archive (public and hidden tests; its otter_config makes ``otter run`` refuse and name the course's
    graders, :func:`refuse_otter_runner`) to ``dist/autograder/NN_name.zip`` (git-ignored) with its sha256 in
-   ``NN_name.zip.sha256``, which ``python -m tools.grade`` uses and checks.
+   ``NN_name.zip.sha256``, which ``python -m tools.grading.grade`` uses and checks.
 
 ``--check`` writes nothing and exits 1 when the committed student files differ from a fresh build.
 """
@@ -37,7 +37,7 @@ NOTEBOOKS = ROOT / "notebooks"
 STUDENT = ROOT / "student"
 DIST = ROOT / "dist" / "autograder"
 EXERCISES_HEADING = "## Exercises"
-#: tag of the otter set-up cell this tool injects (tools.grade keeps it in the graded notebook)
+#: tag of the otter set-up cell this tool injects (tools.grading.grade keeps it in the graded notebook)
 INIT_TAG = "otter_init"
 
 INIT_TEMPLATE = """\
@@ -117,9 +117,9 @@ def self_check_data(nb: nbformat.NotebookNode) -> tuple[list[str], list[str], di
     """For :class:`utils.selfcheck.SelfCheckGrader`: lesson-only names, lesson cell hashes, answers by question.
 
     Lesson cells are the code cells before the ``## Exercises`` heading that the grader does not run (it runs
-    set-up, imports, parameters and exercise cells: ``tools.grade.reduce_notebook``).
+    set-up, imports, parameters and exercise cells: ``tools.grading.grade.reduce_notebook``).
     """
-    from tools.grade import _question_blocks, reduce_notebook
+    from tools.grading.grade import _question_blocks, reduce_notebook
     from utils.selfcheck import bound_names, source_hash
 
     graded = {id(c) for c in reduce_notebook(nb).cells}
@@ -259,7 +259,7 @@ def build_one(
         dist_dir.mkdir(parents=True, exist_ok=True)
         archive = dist_dir / f"{name}.zip"
         refuse_otter_runner(zips[0], archive, name)
-        # the record tools.grade checks: an archive changed after its build is refused
+        # the record tools.grading.grade checks: an archive changed after its build is refused
         record = archive.with_name(archive.name + ".sha256")
         record.write_text(
             f"{hashlib.sha256(archive.read_bytes()).hexdigest()}  {archive.name}\n",
@@ -273,8 +273,8 @@ def build_one(
 #: submission's with; no submission has it, so otter refuses before it runs anything, with this message
 OTTER_REFUSAL = (
     "{name}, which otter's runner cannot grade (it lacks the course's files and scoring). Grade with "
-    "`python -m tools.grade {name} SUBMISSIONS` or, on Gradescope, upload the archive that "
-    "`python -m tools.gradescope build {name}` writes"
+    "`python -m tools.grading.grade {name} SUBMISSIONS` or, on Gradescope, upload the archive that "
+    "`python -m tools.grading.gradescope build {name}` writes"
 )
 
 
@@ -282,8 +282,8 @@ def refuse_otter_runner(source: Path, archive: Path, name: str) -> None:
     """Copy otter's autograder archive ``source`` to ``archive`` with an ``otter_config.json`` whose
     ``assignment_name`` (:data:`OTTER_REFUSAL`) matches no submission: ``otter run -a`` then stops with
     "Received submission for assignment '<name>' (this is assignment '<name>, which otter's runner cannot
-    grade... Grade with python -m tools.grade...')" instead of scoring without the course's files.
-    ``tools.grade`` reads only the archive's tests."""
+    grade... Grade with python -m tools.grading.grade...')" instead of scoring without the course's files.
+    ``tools.grading.grade`` reads only the archive's tests."""
     import json
     import zipfile
 

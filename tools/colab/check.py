@@ -339,7 +339,7 @@ def student_run(
     the exercises, as the TA's grader runs it) when its lesson code is the lecture version's, which the lecture run
     has just executed; the whole notebook when it differs, or when it has interactive widgets (the slider is then
     moved after the student set-up cell)."""
-    from tools.grade import reduce_notebook
+    from tools.grading.grade import reduce_notebook
 
     if lesson_code(master) != lesson_code(solved) or "INTERACTIVE" in ci_parameters(master):
         return solved, "whole"

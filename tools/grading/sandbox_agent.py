@@ -1,4 +1,4 @@
-"""The agent that runs a submission inside the sandbox (started by ``tools.grade``; never imported by the grader).
+"""The agent that runs a submission inside the sandbox (started by ``tools.grading.grade``; never imported by the grader).
 
 It reads one message from the grader over the socket whose file descriptor is in ``$GRADER_FD``: the code cells
 of the submission and the names the hidden tests may ask for. It runs the cells in an IPython shell, answers with

@@ -1,6 +1,6 @@
-"""Gradescope autograder archives that grade with the same core as ``tools.grade``.
+"""Gradescope autograder archives that grade with the same core as ``tools.grading.grade``.
 
-``python -m tools.gradescope build [NN ...] [--out DIR] [--timeout S]`` writes ``dist/gradescope/NN_name.zip``
+``python -m tools.grading.gradescope build [NN ...] [--out DIR] [--timeout S]`` writes ``dist/gradescope/NN_name.zip``
 for each master named (every master when none is): a TA uploads it as is ("Zip file upload" of a programming
 assignment's autograder). The archive holds
 
@@ -9,13 +9,13 @@ assignment's autograder). The archive holds
   apt when it can, makes a virtual environment (``$RNN_GRADESCOPE_VENV``, default ``/autograder/venv``) and
   installs the course's pinned ``requirements.txt`` and ``requirements-grading.txt`` (what the grader imports
   besides: tqdm) into it;
-- ``run_autograder``: runs ``python -m tools.gradescope run`` from the source folder with that environment;
+- ``run_autograder``: runs ``python -m tools.grading.gradescope run`` from the source folder with that environment;
 - ``utils/``, the ``tools/`` modules the grader and the notebooks import, the master notebook, the otter
   autograder archive (public and hidden tests) with its sha256, the data the exercises use, and
   ``gradescope.json`` (the notebook, its questions and points, the timeout).
 
-``python -m tools.gradescope run [--root DIR ...]`` grades the one ``.ipynb`` in ``ROOT/submission`` (ROOT is
-``$RNN_GRADESCOPE_ROOT``, default ``/autograder``; several roots holding the same archive are graded in one run) with :func:`tools.grade.grade` - the same cells, tests, scoring
+``python -m tools.grading.gradescope run [--root DIR ...]`` grades the one ``.ipynb`` in ``ROOT/submission`` (ROOT is
+``$RNN_GRADESCOPE_ROOT``, default ``/autograder``; several roots holding the same archive are graded in one run) with :func:`tools.grading.grade.grade` - the same cells, tests, scoring
 and status as the local batch driver - and writes ``ROOT/results/results.json`` in Gradescope's format: the total,
 one test per question and kind of case (public cases visible; hidden ones ``after_published``), each with the
 reasons it lost points. The student's code runs in bubblewrap's sandbox when bwrap works in the container;
@@ -40,7 +40,7 @@ import time
 import zipfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DIST = ROOT / "dist" / "gradescope"
 MANIFEST = "gradescope.json"
 #: the tools/ modules the archive carries: the grader and its sandbox (notebooks import only utils/)
@@ -51,18 +51,19 @@ TOOLS = (
     "authoring/student.py",
     "authoring/sync.py",
     "authoring/templates/setup_cell.py",
-    "grade.py",
-    "gradescope.py",
-    "sandbox.py",
-    "sandbox_agent.py",
-    "sandbox_limits.py",
-    "sandbox_wire.py",
+    "grading/__init__.py",
+    "grading/grade.py",
+    "grading/gradescope.py",
+    "grading/sandbox.py",
+    "grading/sandbox_agent.py",
+    "grading/sandbox_limits.py",
+    "grading/sandbox_wire.py",
 )
 #: what the grader imports besides requirements.txt (pinned to this environment's versions at build time)
 GRADING_EXTRAS = ("tqdm",)
 #: the student's code runs as uid RUN_AS_BASE + the driver's pid when bwrap cannot make a sandbox and the grader is
 #: root: a uid no account has, and no other run at the same time (pids are unique), so ending all its processes
-#: (tools.grade.reap_user) ends this run's student code and nothing else
+#: (tools.grading.grade.reap_user) ends this run's student code and nothing else
 RUN_AS_BASE = 2_100_000_000
 
 
@@ -76,7 +77,7 @@ SETUP_FAILED = "the course could not be set up"
 
 SETUP_SH = """\
 #!/usr/bin/env bash
-# Set-up of the rnn-course Gradescope autograder for {stem} (written by `python -m tools.gradescope build`).
+# Set-up of the rnn-course Gradescope autograder for {stem} (written by `python -m tools.grading.gradescope build`).
 # Target: Gradescope's Ubuntu base images: 24.04 (python3 is 3.12) or 22.04 (python3.11 from Ubuntu's universe).
 # pip only (no conda): the course's pinned requirements.txt into a virtual environment, and bubblewrap with apt.
 # RNN_GRADESCOPE_VENV (default /autograder/venv): the environment; one that exists already is installed into.
@@ -108,12 +109,12 @@ fi
 
 RUN_AUTOGRADER = """\
 #!/usr/bin/env bash
-# Grades /autograder/submission/*.ipynb into /autograder/results/results.json (`python -m tools.gradescope run`).
+# Grades /autograder/submission/*.ipynb into /autograder/results/results.json (`python -m tools.grading.gradescope run`).
 # RNN_GRADESCOPE_ROOT (default /autograder) and RNN_GRADESCOPE_VENV (default /autograder/venv) move them.
 ROOT="${RNN_GRADESCOPE_ROOT:-/autograder}"
 PY="${RNN_GRADESCOPE_VENV:-/autograder/venv}/bin/python"
 [ -x "$PY" ] || PY=python3  # a failed set-up: the driver still writes results.json with the reason
-cd "$ROOT/source" && exec "$PY" -m tools.gradescope run --root "$ROOT" "$@"
+cd "$ROOT/source" && exec "$PY" -m tools.grading.gradescope run --root "$ROOT" "$@"
 """
 
 
@@ -136,7 +137,7 @@ def build_one(master: Path, out_dir: Path = DIST, timeout: float = DEFAULT_TIMEO
 
     from tools.authoring.student import DIST as OTTER_DIST
     from tools.authoring.student import question_names
-    from tools.grade import autograder_zip, default_data_dir, question_points
+    from tools.grading.grade import autograder_zip, default_data_dir, question_points
 
     if timeout <= 0:
         raise ValueError(f"timeout must be positive seconds, got {timeout}")
@@ -188,7 +189,7 @@ def build(
 ) -> list[Path]:
     """Build the Gradescope archive of each master named (numbers or stems; all when none); return the paths."""
     from tools.authoring.student import masters
-    from tools.grade import resolve_master
+    from tools.grading.grade import resolve_master
 
     paths = [resolve_master(n) for n in notebooks] if notebooks else masters()
     return [build_one(p, out_dir, timeout) for p in paths]
@@ -260,8 +261,8 @@ def _check_environment(source: Path, manifest: dict) -> None:
     stem = manifest["notebook"]
     needed = [
         source / "utils" / "notebook.py",
-        source / "tools" / "grade.py",
-        source / "tools" / "sandbox_agent.py",
+        source / "tools" / "grading" / "grade.py",
+        source / "tools" / "grading" / "sandbox_agent.py",
         source / "notebooks" / f"{stem}.ipynb",
         source / "dist" / "autograder" / f"{stem}.zip",
         source / "dist" / "autograder" / f"{stem}.zip.sha256",
@@ -284,7 +285,7 @@ def _check_environment(source: Path, manifest: dict) -> None:
 
 def _isolation(source: Path, results: Path) -> str:
     """``"bwrap"`` when a sandbox works here; else ``"user"`` (as root: the agent runs as :func:`run_as`)."""
-    from tools.sandbox import SandboxUnavailable, check_bwrap
+    from tools.grading.sandbox import SandboxUnavailable, check_bwrap
 
     try:
         if os.environ.get(
@@ -318,7 +319,7 @@ def _split(points: float, cases: list, score: float) -> list[tuple[str, float, f
     public = [c for c in cases if not c[0]]
     hidden = [c for c in cases if c[0]]
     if public and hidden:
-        from tools.grade import PUBLIC_SHARE
+        from tools.grading.grade import PUBLIC_SHARE
 
         public_score = min(
             score, round(points * PUBLIC_SHARE * sum(p for _, p in public) / len(public), 4)
@@ -331,8 +332,8 @@ def _split(points: float, cases: list, score: float) -> list[tuple[str, float, f
 
 
 def results_json(manifest: dict, row: dict, mode: str, seconds: float) -> dict:
-    """Gradescope's results.json for a graded row of :func:`tools.grade.grade`."""
-    from tools.grade import UNSAFE_MARK
+    """Gradescope's results.json for a graded row of :func:`tools.grading.grade.grade`."""
+    from tools.grading.grade import UNSAFE_MARK
 
     status = str(row["status"]).replace(UNSAFE_MARK, "")
     details = row.get("details") or {}
@@ -399,7 +400,7 @@ def _write(results: Path, payload: dict) -> None:
 def _prepare(root: Path) -> tuple[dict | None, Path | None, str | None]:
     """(manifest, submission, None) for a root ready to grade, or (manifest, None, reason) for a set-up failure."""
     source, results = root / "source", root / "results"
-    if not (source / "tools" / "grade.py").exists():
+    if not (source / "tools" / "grading" / "grade.py").exists():
         source = ROOT  # run from an unpacked archive that is not at ROOT/source
     manifest = None
     try:
@@ -438,7 +439,7 @@ def run(roots: Path | list[Path]) -> int:
     payloads: dict[Path, dict] = {}
     if ready:
         source = ready[0] / "source"
-        if not (source / "tools" / "grade.py").exists():
+        if not (source / "tools" / "grading" / "grade.py").exists():
             source = ROOT
         manifest = prepared[ready[0]][0]
         others = [r for r in ready[1:] if prepared[r][0] != manifest]
@@ -452,13 +453,13 @@ def run(roots: Path | list[Path]) -> int:
             for root in ready[1:]:
                 if (root / "source" / "tools").exists():
                     _isolation(root / "source", root / "results")
-            from tools import grade as grading
+            from tools.grading import grade as grading
 
             if mode == "user":
                 os.environ[grading.RUN_AS_VARIABLE] = run_as()
             stem = manifest["notebook"]
             dist = source / "dist" / "autograder"
-            # newer than the master, whatever the unpacking did: tools.grade must not rebuild it
+            # newer than the master, whatever the unpacking did: tools.grading.grade must not rebuild it
             for path in (dist / f"{stem}.zip", dist / f"{stem}.zip.sha256"):
                 os.utime(path)
             timeout = float(

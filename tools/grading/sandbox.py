@@ -1,4 +1,4 @@
-"""Run one submission in a bubblewrap sandbox and talk to it with plain data only (used by ``tools.grade``).
+"""Run one submission in a bubblewrap sandbox and talk to it with plain data only (used by ``tools.grading.grade``).
 
 :class:`Sandbox` starts ``python sandbox_agent.py`` under ``bwrap`` with
 
@@ -11,7 +11,7 @@
 - a private, size-limited ``/dev/shm``;
 - every file and folder under ``/etc`` and ``/usr`` that is not world-readable (``/etc/shadow``...) replaced by
   an empty one: as root the grader maps the sandbox's user to root outside, which could otherwise read them;
-- limits on the sandbox as a whole (:mod:`tools.sandbox_limits`: memory with children and tmpfs, tasks, CPU, by
+- limits on the sandbox as a whole (:mod:`tools.grading.sandbox_limits`: memory with children and tmpfs, tasks, CPU, by
   cgroup where the machine allows), an address-space limit per process (``RLIMIT_AS``) and a file-size limit.
 
 :func:`check_bwrap` starts one sandbox with the real mounts before a batch and checks that its Python imports,
@@ -20,10 +20,10 @@ so a path the sandbox cannot see stops the batch with a message naming it, inste
 Killing the ``bwrap`` process (:meth:`Sandbox.kill`) ends the PID namespace and so every process in it, daemons
 included; ``--die-with-parent`` does the same if the grader dies. The sandbox's output goes to files, and the
 grader talks to it over a socket pair with a deadline on every read, so nothing it does can make the grader wait
-past its deadline. Only :mod:`tools.sandbox_wire` messages cross: JSON and ``.npz`` without pickle.
+past its deadline. Only :mod:`tools.grading.sandbox_wire` messages cross: JSON and ``.npz`` without pickle.
 
 ``unsafe=True`` runs the same agent as a plain subprocess (own session, same protocol): for machines without
-bwrap, when the TA explicitly accepts that the submission runs as them (``tools.grade --unsafe-no-sandbox``).
+bwrap, when the TA explicitly accepts that the submission runs as them (``tools.grading.grade --unsafe-no-sandbox``).
 """
 
 from __future__ import annotations
@@ -42,13 +42,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from tools import sandbox_limits
-from tools import sandbox_wire as wire
+from tools.grading import sandbox_limits
+from tools.grading import sandbox_wire as wire
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent  # the agent's files
 AGENT_FILES = ("sandbox_agent.py", "sandbox_wire.py")
 INSTALL_HINT = (
-    "bubblewrap (bwrap) is not installed, and tools.grade runs student code only inside it. Install it: "
+    "bubblewrap (bwrap) is not installed, and tools.grading.grade runs student code only inside it. Install it: "
     "`sudo apt-get install bubblewrap` (Debian/Ubuntu), `sudo dnf install bubblewrap` (Fedora), "
     "`sudo pacman -S bubblewrap` (Arch). To grade without any isolation (the submissions run as you and can "
     "change your files and the grades), pass --unsafe-no-sandbox."
@@ -57,7 +58,7 @@ TMPFS_BYTES = 512 * 1024 * 1024
 SHM_BYTES = 64 * 1024 * 1024
 # run inside the sandbox before the agent: cap its tasks (threads included). Set here, in the sandbox's own user
 # namespace, RLIMIT_NPROC counts the sandbox's tasks only (the TA's other processes do not count); the kernel
-# exempts root from it, so as root the cgroup's pids.max holds instead (tools.sandbox_limits)
+# exempts root from it, so as root the cgroup's pids.max holds instead (tools.grading.sandbox_limits)
 LAUNCH = (
     "import os, resource, sys; n = int(sys.argv[1]); resource.setrlimit(resource.RLIMIT_NPROC, (n, n)); "
     "os.execv(sys.argv[2], sys.argv[2:])"
@@ -177,7 +178,7 @@ def bwrap_command(
         command += ["--ro-bind", str(path), str(path)]
     command += ["--ro-bind", str(ROOT / "utils"), "/course/utils"]
     for name in AGENT_FILES:
-        command += ["--ro-bind", str(ROOT / "tools" / name), f"/agent/{name}"]
+        command += ["--ro-bind", str(HERE / name), f"/agent/{name}"]
     if data_dir is not None:
         command += ["--ro-bind", str(Path(data_dir).resolve()), "/data"]
     env = sandbox_env(Path("/home/student"), Path("/course"), Path("/data") if data_dir else None)
@@ -252,7 +253,7 @@ def check_bwrap() -> None:
                 "the virtual environment and the course into them; a path it cannot see usually lies behind a "
                 "symlink or mount it does not follow. Put the course and its .venv in an ordinary folder (a "
                 "venv cannot be moved, but `cp -al .venv DEST/.venv` makes a copy that costs no space) and run "
-                "DEST/.venv/bin/python -m tools.grade from there."
+                "DEST/.venv/bin/python -m tools.grading.grade from there."
             )
         raise SandboxUnavailable(
             f"the sandbox's Python cannot import what the submissions need ({PREFLIGHT}): "
@@ -330,7 +331,7 @@ class Sandbox:
             home = self.folder / "home"
             home.mkdir()
             env = {**sandbox_env(home, ROOT, data_dir), "GRADER_FD": env_fd}
-            command = [sys.executable, str(ROOT / "tools" / "sandbox_agent.py")]
+            command = [sys.executable, str(HERE / "sandbox_agent.py")]
             cwd = home
         else:
             wanted = limits or sandbox_limits.Limits(memory_mb)

@@ -15,7 +15,7 @@ Which mechanism holds depends on the machine; :func:`mechanism` picks the first 
   kernel does not apply it to root). No total over the sandbox's processes, no CPU share: :func:`notice` says so
   once per batch.
 
-In every case ``/dev/shm`` and ``/tmp`` are size-limited tmpfs (``tools.sandbox``) and a file is at most
+In every case ``/dev/shm`` and ``/tmp`` are size-limited tmpfs (``tools.grading.sandbox``) and a file is at most
 ``RLIMIT_FSIZE``.
 """
 
@@ -198,7 +198,7 @@ class CgroupV1:
 
 
 class Rlimits:
-    """No cgroup: per-process address space and, inside the sandbox, a cap on its tasks (tools.sandbox). It has
+    """No cgroup: per-process address space and, inside the sandbox, a cap on its tasks (tools.grading.sandbox). It has
     nothing to join, count or remove; :class:`SystemdScope` shares that."""
 
     name = "rlimits"

@@ -1,6 +1,6 @@
 """Grade a folder of submissions: student code runs only in a bubblewrap sandbox, the tests outside it.
 
-``python -m tools.grade NOTEBOOK SUBMISSION... --out grades.csv [--jobs N] [--timeout S] [--memory MB]
+``python -m tools.grading.grade NOTEBOOK SUBMISSION... --out grades.csv [--jobs N] [--timeout S] [--memory MB]
 [--data DIR] [--unsafe-no-sandbox]``
 
 NOTEBOOK is the two-digit number (``01``) or the file stem (``01_rnn_unrolling``) of a master in ``notebooks/``;
@@ -8,7 +8,7 @@ SUBMISSION is a student's ``.ipynb`` (or a folder, whose ``*.ipynb`` files are a
 
 How a submission is graded (the trust model is in README.md, "For teaching assistants"):
 
-1. The **sandbox** (:mod:`tools.sandbox`, bubblewrap) runs the submission's ``setup``, imports and ``parameters``
+1. The **sandbox** (:mod:`tools.grading.sandbox`, bubblewrap) runs the submission's ``setup``, imports and ``parameters``
    cells and its exercise cells (not the lesson, which trains models; not ``grader.check`` or the otter set-up
    cell). It sees the system, Python and ``utils/`` read-only, the data folder read-only, a private ``/tmp``; no
    network, no other submission, no master, no autograder archive, no hidden test, no CSV.
@@ -19,7 +19,7 @@ How a submission is graded (the trust model is in README.md, "For teaching assis
    and exits, so nothing a submission's tests change (Keras's config, a module's globals) reaches the next
    submission. The names the master's answer cells define (``param_count``, ``my_result``...) are the only names
    taken from the submission: a function becomes a proxy that calls it in the sandbox, a variable is its value;
-   both cross as plain data only (:mod:`tools.sandbox_wire`: JSON and ``.npz`` without pickle). So nothing the
+   both cross as plain data only (:mod:`tools.grading.sandbox_wire`: JSON and ``.npz`` without pickle). So nothing the
    submission does inside its interpreter (patching numpy, otter or ``assert``, equality objects, forged files)
    reaches a verdict.
 3. A question scores ``points x (0.1 x share of public cases passed + 0.9 x share of hidden cases passed)``
@@ -82,7 +82,7 @@ from tools.authoring.student import (
 )
 from utils.exercise import RULE_MESSAGE, source_uses
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 STUDENT = ROOT / "student"
 #: weight of the public cases in a question's score (the rest is the hidden cases')
 PUBLIC_SHARE = 0.1
@@ -286,7 +286,7 @@ class StudentFunction:
         self._uses = uses  # the names its source uses (utils.exercise.check_not_calling reads them)
 
     def __call__(self, *args, **kwargs):
-        from tools.sandbox import Refused, SandboxGone, StudentError
+        from tools.grading.sandbox import Refused, SandboxGone, StudentError
 
         try:
             return self._sandbox.call(self._name, args, kwargs)
@@ -314,7 +314,7 @@ def _worker_grade(job: dict, env: dict) -> dict:
     """In the trusted worker: grade one submission; return its row (scores, status)."""
     from otter.test_files.ok_test import OKTestFile
 
-    from tools.sandbox import Sandbox, SandboxGone
+    from tools.grading.sandbox import Sandbox, SandboxGone
 
     started = time.monotonic()
     deadline = started + float(job["timeout"])
@@ -360,7 +360,9 @@ def _worker_grade(job: dict, env: dict) -> dict:
             elif kind == "refused":
                 notes.append(str(info.get("message"))[:300])
         _reseed()
-        details: dict[str, dict] = {}  # per question: cases and reasons lost (tools.gradescope)
+        details: dict[
+            str, dict
+        ] = {}  # per question: cases and reasons lost (tools.grading.gradescope)
         for question in questions:
             test = OKTestFile.from_spec(env["tests"][question])
             raised.clear()
@@ -431,7 +433,7 @@ def raised_in_failures(results, raised: list[tuple[str, str]]) -> list[str]:
 
     A case failed by an exception when otter's message for it (the doctest runner's report) holds an
     ``Exception raised:`` block; the exception is the student's when its class name (a built-in, or
-    ``StudentError`` for any other class, see :meth:`tools.sandbox.Sandbox.call`) appears in that block, so an
+    ``StudentError`` for any other class, see :meth:`tools.grading.sandbox.Sandbox.call`) appears in that block, so an
     exception a test expects and catches is not reported, and a test that fails on a wrong value is not either.
     """
     if not raised:
@@ -536,7 +538,7 @@ def worker_main(
     if env["unsafe"] and os.environ.get(RUN_AS_VARIABLE):
         sys.executable = _run_as_launcher(
             os.environ[RUN_AS_VARIABLE]
-        )  # tools.sandbox's unsafe agent command
+        )  # tools.grading.sandbox's unsafe agent command
     run_as = os.environ.get(RUN_AS_VARIABLE) if env["unsafe"] else None
     fork = not tensorflow_runtime_started()
     protocol.write(json.dumps({"ready": True, "fork": fork}) + "\n")
@@ -560,7 +562,7 @@ def worker_main(
         protocol.flush()
 
 
-#: set by a driver running as root without bwrap (tools.gradescope): the user the unsafe agent runs as
+#: set by a driver running as root without bwrap (tools.grading.gradescope): the user the unsafe agent runs as
 RUN_AS_VARIABLE = "RNN_GRADE_AGENT_USER"
 #: the folders of the launchers (/tmp/rnn-run-as-UID-*): removed when the worker exits normally, else by the driver
 RUN_AS_PREFIX = "rnn-run-as-"
@@ -568,7 +570,7 @@ RUN_AS_PREFIX = "rnn-run-as-"
 RUN_AS_NPROC = 4096
 
 _LAUNCHER = """#!{python}
-# Written by tools.grade: runs as root, gives the student's agent its own home and drops to {user!r}, then runs it.
+# Written by tools.grading.grade: runs as root, gives the student's agent its own home and drops to {user!r}, then runs it.
 import ctypes, os, resource, sys, tempfile
 
 uid, gid = {uid}, {gid}
@@ -621,7 +623,7 @@ def _run_as_launcher(user: str) -> str:
 
 def user_ids(user: str) -> tuple[int, int]:
     """(uid, gid) of ``user``: a name with an account, or a number (``"2100001234"``: that uid and gid, no account
-    needed; tools.gradescope gives each run its own)."""
+    needed; tools.grading.gradescope gives each run its own)."""
     if user.isdigit():
         return int(user), int(user)
     import pwd
@@ -635,7 +637,7 @@ def reap_user(user: str) -> None:
 
     A child drops to ``user`` and sends SIGKILL to every process it may signal (``kill(-1)``): exactly the
     processes of that user, which the student's code cannot leave. Used between submissions and after grading by
-    a driver that runs the agent as an unprivileged user of its own (tools.gradescope: a uid per run, so that no
+    a driver that runs the agent as an unprivileged user of its own (tools.grading.gradescope: a uid per run, so that no
     other grader's processes share it).
     """
     uid, gid = user_ids(user)
@@ -744,7 +746,7 @@ class Worker:
         env = {**os.environ, **course_env(), "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(ROOT)}
         env["TMPDIR"] = str(self.folder)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "tools.grade", "--worker", *self.args],
+            [sys.executable, "-m", "tools.grading.grade", "--worker", *self.args],
             cwd=self.folder,
             env=env,
             stdin=subprocess.PIPE,
@@ -906,7 +908,7 @@ def grade(
     """
     from tqdm import tqdm
 
-    from tools.sandbox import check_bwrap
+    from tools.grading.sandbox import check_bwrap
 
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")

@@ -489,7 +489,9 @@ def test_hostile_set_through_gradescope_without_namespaces(hostile, attack):
         print(
             f"  {attack} read a world-readable notebook elsewhere on this machine; scored {results['score']}"
         )
-        reached = [] if results["score"] < possible - 1e-6 else reached  # not the classmate's answers
+        reached = (
+            [] if results["score"] < possible - 1e-6 else reached
+        )  # not the classmate's answers
     assert reached == [], f"{attack}: expected no proof file, got {reached}"
 
 

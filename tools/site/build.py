@@ -433,20 +433,15 @@ def _condense(block: str, budget: int) -> tuple[str, str]:
     if _words(block) <= budget:
         return block, ""
     if _kind(block) == "list":
-        items = re.split(r"\n(?=\s*(?:[-*+]|\d+\.)\s)", block)
-        kept = [items[0]]
-        for item in items[1:]:
-            if _words("\n".join(kept + [item])) > budget:
-                break
-            kept.append(item)
-        return "\n".join(kept), "\n".join(items[len(kept) :])
-    sentences = re.split(r"(?<=[.!?:])\s+(?=[A-Z(*_`$])", block)
-    kept = [sentences[0]]
-    for sentence in sentences[1:]:
-        if _words(" ".join(kept + [sentence])) > budget:
+        pieces, joiner = re.split(r"\n(?=\s*(?:[-*+]|\d+\.)\s)", block), "\n"
+    else:
+        pieces, joiner = re.split(r"(?<=[.!?:])\s+(?=[A-Z(*_`$])", block), " "
+    kept = [pieces[0]]
+    for piece in pieces[1:]:
+        if _words(joiner.join(kept + [piece])) > budget:
             break
-        kept.append(sentence)
-    return " ".join(kept), " ".join(sentences[len(kept) :])
+        kept.append(piece)
+    return joiner.join(kept), joiner.join(pieces[len(kept) :])
 
 
 def _slide_cell(source: str, slide: str, notes: bool = False) -> nbformat.NotebookNode:

@@ -11,6 +11,7 @@ One grading call per notebook (the real grader, sandbox and all) then confirms t
 
 from __future__ import annotations
 
+import ast
 import copy
 import functools
 from pathlib import Path
@@ -894,9 +895,13 @@ def test_06_q5_hidden_cases_refuse_the_plain_gru_before_training():
     cases = _parsed("06")[1]["q5_build_my_model"]["hidden"]
     guards = []
     for case in cases:
-        lines = case.split("\n")
-        end = next(i for i, line in enumerate(lines) if line.startswith("assert _arch("))
-        guards.append("\n".join(lines[: end + 1]))
+        tree = ast.parse(case)
+        guard = next(
+            node
+            for node in tree.body
+            if isinstance(node, ast.Assert) and "_arch(" in ast.unparse(node.test)
+        )
+        guards.append("\n".join(case.split("\n")[: guard.end_lineno]))
     lazy = [answer for nb, q, _, answer in LAZY if (nb, q) == ("06", "q5_build_my_model")]
     assert len(guards) == 2 and len(lazy) == 2
     for answer in [None, *lazy]:

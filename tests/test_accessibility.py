@@ -2,7 +2,7 @@
 
 The pieces are checked on small inputs: the colour-blind-safe figure style, the alt-text rule of ``tools.authoring.nbcheck``,
 the Russian-language marks, the accessible HTML outputs and the slides' structure. Then the site is built in CI
-mode (the fixture of ``tests/test_site.py``, from the execution cache) and audited in the system Chromium, offline,
+mode (the session fixture ``built`` of ``tests/conftest.py``, from the execution cache) and audited in the system Chromium, offline,
 at 1280 x 720 (``tools.site.build.audit``): axe-core on every page and every slide finds no serious or critical
 violation and no empty table header, no figure has a generic alt text (in the notebooks that
 ``nbcheck.ALT_TEXT_NOTEBOOKS`` lists), no code cell or table is cut at the right edge, the body text of the slides
@@ -19,7 +19,6 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tests.test_site import built  # noqa: F401  (the fixture: the site built in CI mode)
 from tools.authoring import nbcheck
 from tools.site import build as site
 from utils import plotting
@@ -284,7 +283,7 @@ def test_figures_are_compressed_to_a_palette_and_keep_their_digests(tmp_path: Pa
     assert site.page_image_digests(tmp_path) == {hashlib.sha256(original).hexdigest(): "f.png"}
 
 
-def test_the_built_site_is_light(built: Path) -> None:  # noqa: F811
+def test_the_built_site_is_light(built: Path) -> None:
     assert (built / site.FONTAWESOME).stat().st_size < 200_000, (
         "Font Awesome was not cut to the icons used"
     )
@@ -306,7 +305,7 @@ def test_the_built_site_is_light(built: Path) -> None:  # noqa: F811
 
 
 @pytest.fixture(scope="module")
-def audited(built: Path, tmp_path_factory) -> dict:  # noqa: F811
+def audited(built: Path, tmp_path_factory) -> dict:
     if site.chromium_path() is None:
         message = "Chromium is not installed (apt-get install chromium): the site was not audited"
         if os.environ.get("CI"):

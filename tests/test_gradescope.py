@@ -1,11 +1,12 @@
 """The Gradescope autograder archives (tools.grading.gradescope), run as Gradescope runs them: their own setup.sh into one
-fresh virtual environment, then run_autograder on master, solved, blank, public-only-partial and hostile submissions
+fresh virtual environment, then run_autograder on solved, blank, public-only-partial and hostile submissions
 of notebooks 01, 02b and 06 in temporary /autograder roots; scores equal tools.grading.grade's; the hostile set of notebook
 01 (tests/test_grading_hostile.py) through the driver with namespaces unavailable (the student's code as
 a uid of its own); a broken set-up scores every question 0 with the reason."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import copy
 import hashlib
 import json
@@ -22,7 +23,14 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from test_grading_hostile import ATTACKS, MARKER, _attack, _marked_processes, _tree_digest
+from test_grading_hostile import (
+    ATTACKS,
+    MARKER,
+    TYPED_PUBLIC,
+    _attack,
+    _marked_processes,
+    _tree_digest,
+)
 
 from tools.authoring import student
 from tools.grading import grade as grading
@@ -48,7 +56,9 @@ PARTIAL = {
         "    return 2.0 if np.isnan(np.asarray(temps, dtype=float)).any() else 2.25\n",
     ),
 }
-KINDS = ("master", "solved", "blank", "partial", "hostile")
+#: the lecture version ("master") is left out: tests/test_grading.py grades it for every notebook, and a TA uploads
+#: student versions
+KINDS = ("solved", "blank", "partial", "hostile")
 #: what the public-only partial submission scores: the public share (10%) of its question's points
 PUBLIC_PARTIAL = {"01": 0.1, "02b": 0.2, "06": 0.1}
 HOSTILE_TIMEOUT = 30  # seconds per submission (tests/test_grading_hostile.py: 60 s, with --jobs 2)
@@ -195,7 +205,7 @@ def _forging_cell(results_file: Path) -> str:
 
 
 def _submissions(notebook: str, folder: Path, results_file: Path) -> dict[str, Path]:
-    """master, solved, blank, public-only partial (one answer passes only its public cases: PARTIAL) and hostile
+    """solved, blank, public-only partial (one answer passes only its public cases: PARTIAL) and hostile
     (the partial one, plus a cell that forges results.json and reads whatever it can of the course folder)."""
     master = grading.resolve_master(notebook)
     master_nb = nbformat.read(master, as_version=4)
@@ -210,7 +220,6 @@ def _submissions(notebook: str, folder: Path, results_file: Path) -> dict[str, P
     hostile.cells.insert(at, nbformat.v4.new_code_cell(_forging_cell(results_file)))
     paths = {}
     for name, nb in [
-        ("master", master_nb),
         ("solved", solved),
         ("blank", blank),
         ("partial", partial),
@@ -232,23 +241,30 @@ def test_gradescope_scores_equal_tools_grade(course, scratch, notebook):
     folder.mkdir(parents=True)
     roots = {kind: tmp_path / f"autograder-{kind}" for kind in KINDS}
     subs = _submissions(notebook, folder, roots["hostile"] / "results" / "results.json")
-    started = time.monotonic()
-    rows = grading.grade(
-        notebook,
-        [str(subs[k]) for k in KINDS],
-        tmp_path / "grades.csv",
-        jobs=1,
-        timeout=300,
-        progress=False,
-    )
-    local_seconds = time.monotonic() - started
-    by_kind = {Path(row["file"]).stem.split("-", 1)[1]: row for row in rows}
     extra = {"RNN_GRADESCOPE_NO_BWRAP": "1"} if isolation == "user" else {}
     started = time.monotonic()
-    code, found = run_autograder(
-        archives[notebook], venv, [roots[k] for k in KINDS], [subs[k] for k in KINDS], **extra
-    )
-    gradescope_seconds = time.monotonic() - started
+    # the two graders side by side (one core each): run_autograder in a thread, tools.grading.grade here
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        on_gradescope = pool.submit(
+            run_autograder,
+            archives[notebook],
+            venv,
+            [roots[k] for k in KINDS],
+            [subs[k] for k in KINDS],
+            **extra,
+        )
+        rows = grading.grade(
+            notebook,
+            [str(subs[k]) for k in KINDS],
+            tmp_path / "grades.csv",
+            jobs=1,
+            timeout=300,
+            progress=False,
+        )
+        local_seconds = time.monotonic() - started
+        code, found = on_gradescope.result()
+        gradescope_seconds = time.monotonic() - started
+    by_kind = {Path(row["file"]).stem.split("-", 1)[1]: row for row in rows}
     assert code == 0, found
     master = grading.resolve_master(notebook)
     questions = student.question_names(nbformat.read(master, as_version=4))
@@ -279,7 +295,6 @@ def test_gradescope_scores_equal_tools_grade(course, scratch, notebook):
     totals = {k: by_kind[k]["total"] for k in KINDS}
     partial_points = PUBLIC_PARTIAL[notebook]
     expected = {
-        "master": possible,
         "solved": possible,
         "blank": 0.0,
         "partial": partial_points,
@@ -443,16 +458,15 @@ PROOFS = {
 
 @pytest.mark.parametrize("attack", list(ATTACKS))
 def test_hostile_set_through_gradescope_without_namespaces(hostile, attack):
-    """Each attack of notebook 01's hostile set scores 0 (typed public values: at most 20% of possible),
+    """Each attack of notebook 01's hostile set scores 0 (typed public values: the public share, 10%),
     reaches none of its targets, and the driver's results.json stands; the honest classmate scores full marks."""
     results = hostile["results"][attack]
     honest = hostile["results"]["honest"]
     _check_fields(results)
     possible = sum(t["max_score"] for t in honest["tests"])
     assert honest["score"] == possible, ("honest: expected", possible, "got", honest)
-    limit = (
-        0.2 * possible if attack == "typed_public_values" else 0.0
-    )  # as tests/test_grading_hostile.py
+    # as tests/test_grading_hostile.py: typed public answers earn the public share, nothing else earns
+    limit = TYPED_PUBLIC * possible if attack == "typed_public_values" else 0.0
     if attack == "copy_classmate":
         # without namespaces it can read (and run) any world-readable notebook of the machine: on our shared machine
         # one another user left in /tmp earned it 1 of 5 (docs/teaching-assistants.md says so); the classmate's
@@ -464,6 +478,12 @@ def test_hostile_set_through_gradescope_without_namespaces(hostile, attack):
     assert results["score"] <= limit + 1e-9, (
         f"{attack}: expected at most {limit}, got {results['score']}"
     )
+    if (
+        attack == "typed_public_values"
+    ):  # the typed values pass every public case: the bound is reached
+        assert abs(results["score"] - limit) < 1e-9, (
+            f"{attack}: expected {limit}, got {results['score']}"
+        )
     proofs = hostile["proofs"]
     reached = [
         p

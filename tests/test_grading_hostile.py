@@ -31,7 +31,7 @@ from tools.grading import sandbox, sandbox_wire
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = "01_rnn_unrolling"
-TIMEOUT = 60
+TIMEOUT = 40  # seconds: an honest 01 takes seconds; a timeout next to others is re-graded alone
 MARKER = "rnn-course-hostile-marker-7f3a"
 
 # Each attack is a code cell appended to the blank student version. They may
@@ -220,15 +220,19 @@ ATTACKS = {
         """,
     "typed_public_values": """
         def param_count(units, features):
-            return 3
-        def rnn_step(x_t, h_prev, W_x, W_h, b):
-            return np.zeros((1, 3))
-        def output_shape(batch, time, features, units, return_sequences):
-            return (8, 4)
-        def final_state(xs, w_x, w_h):
-            return float(np.tanh(1.0))
+            return 12
+        def rnn_step(x_t, h_prev, W_x, W_h, b, alpha):
+            return np.array([[0.547767, -0.901092, 0.393967]])
+        def mult_count(batch, time, features, units):
+            return 270
+        def final_state(xs, w_x, w_h, bound):
+            return 0.15
         """,
 }
+
+
+#: what typed_public_values earns: the public share of every question of notebook 01 (its hidden cases give 90%)
+TYPED_PUBLIC = 0.1
 
 
 def _attack(blank: nbformat.NotebookNode, source: str, where: dict, path: Path) -> Path:
@@ -312,8 +316,12 @@ def test_hostile_submissions_score_zero_change_nothing_and_end_in_time(tmp_path,
     assert rows["honest_classmate.ipynb"]["total"] == possible
     for name in ATTACKS:
         row = rows[f"{name}.ipynb"]
-        limit = 0.2 * possible if name == "typed_public_values" else 0
-        assert row["total"] <= limit, (name, row)
+        limit = TYPED_PUBLIC * possible if name == "typed_public_values" else 0
+        assert row["total"] <= limit + 1e-9, (name, row)
+    # the typed answers (notebook 01's public values, each question's current signature) pass every public
+    # case: exactly the public share, so the bound above is reached, not just respected
+    typed = rows["typed_public_values.ipynb"]
+    assert abs(typed["total"] - TYPED_PUBLIC * possible) < 1e-9, typed
     assert rows["survives_timeout.ipynb"]["status"] == "timeout"
     assert rows["survives_timeout.ipynb"]["seconds"] <= TIMEOUT + grading.GRACE
     assert (

@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import nbformat
@@ -142,18 +139,7 @@ def test_cache_reuses_outputs_after_a_prose_edit_and_reruns_after_a_code_edit(
 # --- the whole site, CI parameters -----------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("site") / "site"
-    start = time.perf_counter()
-    result = subprocess.run([sys.executable, "-m", "tools.site.build", "--mode", "ci", "--out", str(out)],
-                            cwd=ROOT, capture_output=True, text=True, timeout=3600)  # fmt: skip
-    report = "\n".join(
-        line for line in result.stdout.splitlines() if not re.match(r"[IEW]\d{4} ", line)
-    )
-    print(f"site build (CI mode): {time.perf_counter() - start:.1f} s\n{report}")
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
-    return out
+# the fixture ``built`` (the site built once, in CI mode) is in tests/conftest.py
 
 
 def test_site_has_every_page_deck_and_asset(built: Path) -> None:

@@ -57,12 +57,17 @@ _HIDDEN_TESTS = (
     "hidden tests: one otter test case, so one share of the question's points; split in two it "
     "would change the public/hidden shares the exercise-design tests pin"
 )
+_PUBLIC_TESTS = (
+    "public tests: one otter test case, so one share of the question's points; split in two it "
+    "would change the public/hidden shares the exercise-design tests pin"
+)
 CELL_LENGTH_EXEMPT = {
     ("02b_backprop_through_time", "nb02b-052"): _HIDDEN_TESTS,
     ("02b_backprop_through_time", "nb02b-052b"): _HIDDEN_TESTS,
     ("02b_backprop_through_time", "nb02b-060"): _HIDDEN_TESTS,
     ("06_weather_forecast_lab", "a1cce83c"): _HIDDEN_TESTS,
     ("06_weather_forecast_lab", "90f4bad2"): _HIDDEN_TESTS,
+    ("07_text_language_model", "74b26aa7"): _PUBLIC_TESTS,
 }
 
 

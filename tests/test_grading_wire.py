@@ -64,10 +64,12 @@ def _forged_dense(activation) -> dict:
     return {
         "module": "keras",
         "class_name": "Sequential",
-        "config": {"name": "forged", "layers": [keras.saving.serialize_keras_object(keras.layers.InputLayer((3,))),
-                                                dense]},
+        "config": {
+            "name": "forged",
+            "layers": [keras.saving.serialize_keras_object(keras.layers.InputLayer((3,))), dense],
+        },
         "registered_name": None,
-    }  # fmt: skip
+    }
 
 
 @pytest.mark.parametrize(
@@ -252,10 +254,19 @@ def test_course_functions_reach_the_student_in_one_form():
 
     def form(f):
         return (
-            type(f), f.__name__, f.__qualname__, f.__doc__, f.__module__, f.__code__, f.__defaults__,
-            f.__kwdefaults__, dict(vars(f)), hasattr(f, "__wrapped__"), str(inspect.signature(f)),
+            type(f),
+            f.__name__,
+            f.__qualname__,
+            f.__doc__,
+            f.__module__,
+            f.__code__,
+            f.__defaults__,
+            f.__kwdefaults__,
+            dict(vars(f)),
+            hasattr(f, "__wrapped__"),
+            str(inspect.signature(f)),
             [type(c.cell_contents) for c in f.__closure__],
-        )  # fmt: skip
+        )
 
     assert len({repr(form(f)) for f in received}) == 1, [form(f) for f in received]
     assert [_hostile_gradient_check(f) for f in received] == [0.0] * 5

@@ -129,9 +129,21 @@ def write_jena_shaped_csv(folder: Path, seed: int = 0) -> Path:
     vpact = vpmax * rh / 100
     wind = np.abs(2 + 1.5 * weather + rng.normal(size=n))
     wind[rng.choice(n, 3, replace=False)] = -9999.0
-    values = [temp, temp + 273.15, temp - (100 - rh) / 5, rh, vpmax, vpact, vpmax - vpact, vpact * 0.622 / pressure * 1e3,
-              vpact / pressure * 1e3, pressure * 1e5 / (287.05 * (temp + 273.15)), wind, wind * 1.6,
-              (200 + 60 * weather + 40 * rng.normal(size=n)) % 360]  # fmt: skip
+    values = [
+        temp,
+        temp + 273.15,
+        temp - (100 - rh) / 5,
+        rh,
+        vpmax,
+        vpact,
+        vpmax - vpact,
+        vpact * 0.622 / pressure * 1e3,
+        vpact / pressure * 1e3,
+        pressure * 1e5 / (287.05 * (temp + 273.15)),
+        wind,
+        wind * 1.6,
+        (200 + 60 * weather + 40 * rng.normal(size=n)) % 360,
+    ]
     frame = pd.DataFrame(dict(zip(JENA_COLUMNS[1:], [pressure, *values])))
     frame.insert(0, JENA_COLUMNS[0], index.strftime("%d.%m.%Y %H:%M:%S"))
     path = folder / spec.member

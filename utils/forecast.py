@@ -469,9 +469,16 @@ def chollet_protocol(raw: pd.DataFrame, fraction: float = 1.0, seed: int = 0) ->
     def split(name: str):
         start, end = ranges[name]
         return timeseries_dataset(
-            inputs, targets, length, sampling_rate=rate, batch_size=batch, shuffle=name == "train",
-            seed=seed, start_index=start, end_index=end,
-        )  # fmt: skip
+            inputs,
+            targets,
+            length,
+            sampling_rate=rate,
+            batch_size=batch,
+            shuffle=name == "train",
+            seed=seed,
+            start_index=start,
+            end_index=end,
+        )
 
     out["make_train"] = lambda: split("train")
     for name, (start, end) in ranges.items():

@@ -49,9 +49,16 @@ _HEADER = struct.Struct(">QQ")
 #: Keras classes that carry code or read files (a vocabulary or a SavedModel path); refused in a received config,
 #: and so are their subclasses
 KERAS_REFUSED = {
-    "Lambda", "TFSMLayer", "TextVectorization", "StringLookup", "IntegerLookup", "IndexLookup", "JaxLayer",
-    "FlaxLayer", "TorchModuleWrapper",
-}  # fmt: skip
+    "Lambda",
+    "TFSMLayer",
+    "TextVectorization",
+    "StringLookup",
+    "IntegerLookup",
+    "IndexLookup",
+    "JaxLayer",
+    "FlaxLayer",
+    "TorchModuleWrapper",
+}
 #: special entries of a Keras config that carry plain values (``__lambda__``, ``__typespec__``... are refused)
 _KERAS_PLAIN = {"__keras_tensor__", "__slice__", "__ellipsis__", "__numpy__", "__tensor__"}
 #: names in Keras's function modules that are not model functions
@@ -315,9 +322,10 @@ def _decode_pandas(tag, body, arrays, depth):
         return index(body)
     if tag == "$series":
         return pd.Series(
-            _array(body.get("data"), arrays), index=index(body.get("index")),
+            _array(body.get("data"), arrays),
+            index=index(body.get("index")),
             name=decode(body.get("name"), arrays, depth + 1),
-        )  # fmt: skip
+        )
     columns = [decode(c, arrays, depth + 1) for c in body.get("columns", [])]
     data = [_array(i, arrays) for i in body.get("data", [])]
     if len(columns) != len(data):

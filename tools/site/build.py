@@ -720,8 +720,10 @@ def copy_assets(out: Path) -> None:
 #: pydata-sphinx-theme's Font Awesome script (every Font Awesome icon, 1.5 MB), which every page loads.
 FONTAWESOME = Path("_static") / "scripts" / "fontawesome.js"
 _FA_PACK = re.compile(r'var \w+=\{(?="?[\w-]+"?:\[\d+,\d+,\[)')
-_FA_ENTRY = re.compile(r'(?:"(?P<quoted>[^"]+)"|(?P<bare>[\w$]+)):\[\d+,\d+,\[(?P<aliases>[^\]]*)\],"[^"]*",'
-                       r'(?:"[^"]*"|\[[^\]]*\])\]')  # fmt: skip
+_FA_ENTRY = re.compile(
+    r'(?:"(?P<quoted>[^"]+)"|(?P<bare>[\w$]+)):\[\d+,\d+,\[(?P<aliases>[^\]]*)\],"[^"]*",'
+    r'(?:"[^"]*"|\[[^\]]*\])\]'
+)
 _FA_CLASS = re.compile(r"\bfa-([a-z0-9-]+)")
 _SOURCE_MAP = re.compile(r"\n?//# sourceMappingURL=\S+\s*$")
 
@@ -928,6 +930,7 @@ def build_site(
     # Sphinx always writes to the same folder of the cache, so that its incremental build stays valid (MyST-NB
     # writes the output images next to it, in ../jupyter_execute, and the doctrees point there); then we copy.
     html = cache / f"build-{mode}" / "html"
+    # fmt: skip: the command line as typed, each flag beside its value
     command = [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-W", "--keep-going", "-c", str(SOURCE),
                "-d", str(cache / f"build-{mode}" / "doctrees"), str(src), str(html)]  # fmt: skip
     start = time.perf_counter()
@@ -1047,9 +1050,12 @@ def browser(profile: Path, blocked: list[str] | None = None) -> Iterator:
     profile.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         context = p.chromium.launch_persistent_context(
-            str(profile), executable_path=executable, headless=True, args=CHROMIUM_ARGS,
+            str(profile),
+            executable_path=executable,
+            headless=True,
+            args=CHROMIUM_ARGS,
             viewport={"width": 1280, "height": 900},
-        )  # fmt: skip
+        )
         try:
             context.route("**/*", only_local)
             yield context
@@ -1249,8 +1255,12 @@ def audit_summary(report: dict) -> dict:
     code = [px for s in slides for px in s["code_px"]]
     alts = report["alts"]
     return {
-        "axe": {rule: f"{v['impact']}: {v['nodes']} nodes" for rule, v in sorted(report["axe"].items())},
-        "axe serious/critical nodes": sum(v["nodes"] for v in report["axe"].values() if v["impact"] in ("serious", "critical")),
+        "axe": {
+            rule: f"{v['impact']}: {v['nodes']} nodes" for rule, v in sorted(report["axe"].items())
+        },
+        "axe serious/critical nodes": sum(
+            v["nodes"] for v in report["axe"].values() if v["impact"] in ("serious", "critical")
+        ),
         "pages": report["pages"],
         "slides": len(slides),
         "slides taller than one screen": f"{sum(s['tall'] for s in slides)} ({sum(s['tall'] for s in slides) / max(len(slides), 1):.0%})",
@@ -1258,14 +1268,22 @@ def audit_summary(report: dict) -> dict:
         "code cells cut at the right edge (not keyboard-scrollable)": f"{sum(s['code_cut'] for s in slides)} of {sum(s['code_cells'] for s in slides)}",
         "code cells wider than their box": sum(s["code_wide"] for s in slides),
         "tables cut (not keyboard-scrollable)": sum(s["tables_cut"] for s in slides),
-        "tables wider than their box (keyboard-scrollable)": sum(s.get("tables_wide", 0) for s in slides),
+        "tables wider than their box (keyboard-scrollable)": sum(
+            s.get("tables_wide", 0) for s in slides
+        ),
         "median words per slide": statistics.median(s["words"] for s in slides) if slides else 0,
-        "body text px (min / median)": f"{min(body):.1f} / {statistics.median(body):.1f}" if body else "-",
-        "code px (min / median)": f"{min(code):.1f} / {statistics.median(code):.1f}" if code else "-",
+        "body text px (min / median)": f"{min(body):.1f} / {statistics.median(body):.1f}"
+        if body
+        else "-",
+        "code px (min / median)": f"{min(code):.1f} / {statistics.median(code):.1f}"
+        if code
+        else "-",
         "images": len(alts),
-        "images with a generic or no alt text": sum(1 for a in alts if a is None or GENERIC_ALT.search(a)),
+        "images with a generic or no alt text": sum(
+            1 for a in alts if a is None or GENERIC_ALT.search(a)
+        ),
         "empty table headers": report["empty_th"],
-    }  # fmt: skip
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -1283,8 +1301,13 @@ def main(argv: list[str] | None = None) -> int:
         "--slides-only", action="store_true", help="build only site/slides/ (make slides)"
     )
     parser.add_argument("--no-screenshots", action="store_true", help="do not refresh img/site/")
-    parser.add_argument("--audit", type=Path, metavar="SITE", help="audit a built site (axe-core, the slides at "
-                        "1280 x 720) and print its numbers as JSON; builds nothing")  # fmt: skip
+    parser.add_argument(
+        "--audit",
+        type=Path,
+        metavar="SITE",
+        help="audit a built site (axe-core, the slides at "
+        "1280 x 720) and print its numbers as JSON; builds nothing",
+    )
     parser.add_argument(
         "notebooks", nargs="*", type=Path, help="only these notebooks (default: all)"
     )

@@ -141,9 +141,8 @@ def test_alt_text_rule_fails_a_missing_generic_or_shared_alt_text() -> None:
     )
     shared = _notebook(_with_alt(code("plt.plot(1)"), good), _with_alt(code("plt.plot(2)"), good))
     assert "the same alt text" in nbcheck.check_alt_text(shared)[0]
-    assert (
-        nbcheck.check_alt_text(_notebook(code("plt.plot(1)")), number="99") == []
-    )  # not listed yet
+    # not listed yet
+    assert nbcheck.check_alt_text(_notebook(code("plt.plot(1)")), number="99") == []
     assert (
         nbcheck.check_alt_text(_notebook(code("plt.plot(1)")), number=nbcheck.ALT_TEXT_NOTEBOOKS[0])
         != []
@@ -289,11 +288,8 @@ def test_figures_are_compressed_to_a_palette_and_keep_their_digests(tmp_path: Pa
     from PIL import Image
 
     pixels = np.full((60, 80, 4), 255, dtype=np.uint8)
-    pixels[20:40, :, :3] = (
-        0,
-        114,
-        178,
-    )  # a band of Okabe-Ito blue, and a gradient as in a colour map
+    # a band of Okabe-Ito blue, and a gradient as in a colour map
+    pixels[20:40, :, :3] = (0, 114, 178)
     pixels[45:, :, 0] = np.linspace(0, 255, 80, dtype=np.uint8)
     Image.fromarray(pixels, "RGBA").save(tmp_path / "f.png")
     original = (tmp_path / "f.png").read_bytes()

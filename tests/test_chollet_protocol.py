@@ -27,9 +27,8 @@ def jena_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def jena(jena_dir) -> pd.DataFrame:
     with warnings.catch_warnings():
-        warnings.simplefilter(
-            "ignore", DatasetChecksumWarning
-        )  # the synthetic file is not the recorded one
+        # the synthetic file is not the recorded one
+        warnings.simplefilter("ignore", DatasetChecksumWarning)
         return load_weather("jena", data_dir=jena_dir)
 
 

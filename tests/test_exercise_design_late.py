@@ -889,9 +889,8 @@ def test_as_graded_makes_the_graders_round_trip():
         keras.layers.Add()([inputs[:, -1, :1], keras.layers.Dense(1)(inputs[:, 2::3, :][:, -1])]),
     )
     x = np.random.default_rng(0).normal(size=(2, 120, 3)).astype("float32")
-    received = as_graded(
-        sliced
-    )  # weights may be fresh ones (the grader trains it anyway): compare the architecture
+    # weights may be fresh ones (the grader trains it anyway): compare the architecture
+    received = as_graded(sliced)
     assert [type(y).__name__ for y in received.layers] == [type(y).__name__ for y in sliced.layers]
     assert tuple(received(x).shape) == (2, 1)
     with_lambda = keras.Model(inputs, keras.layers.Lambda(lambda w: w[:, -1, :1])(inputs))

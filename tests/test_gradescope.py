@@ -322,9 +322,8 @@ def _student_uid(uid: int) -> bool:
 def _writable_by(folder: Path = Path("/tmp")) -> set[str]:
     """Names of files under ``folder`` that a student's uid could write already (world-writable, or a student's)."""
     found = set()
-    for top, _, files in os.walk(
-        folder, onerror=lambda error: None
-    ):  # other work may remove folders meanwhile
+    # other work may remove folders meanwhile
+    for top, _, files in os.walk(folder, onerror=lambda error: None):
         for name in files:
             try:
                 info = os.lstat(os.path.join(top, name))
@@ -369,9 +368,8 @@ def hostile(course, scratch):
     master = grading.resolve_master(NOTEBOOK)
     blank = nbformat.read(ROOT / "student" / master.name, as_version=4)
     honest = student.solved(nbformat.read(master, as_version=4), blank)
-    classmate = (
-        classmates / "honest_classmate.ipynb"
-    )  # in a root-only folder: another student's work
+    # in a root-only folder: another student's work
+    classmate = classmates / "honest_classmate.ipynb"
     nbformat.write(honest, classmate)
     classmates.chmod(0o700)
     names = ["honest", *ATTACKS]
@@ -450,9 +448,8 @@ def test_hostile_set_through_gradescope_without_namespaces(hostile, attack):
     _check_fields(results)
     possible = sum(t["max_score"] for t in honest["tests"])
     assert honest["score"] == possible, ("honest: expected", possible, "got", honest)
-    limit = (
-        0.2 * possible if attack == "typed_public_values" else 0.0
-    )  # as tests/test_grading_hostile.py
+    # as tests/test_grading_hostile.py
+    limit = 0.2 * possible if attack == "typed_public_values" else 0.0
     if attack == "copy_classmate":
         # without namespaces it can read (and run) any world-readable notebook of the machine: on our shared machine
         # one another user left in /tmp earned it 1 of 5 (docs/teaching-assistants.md says so); the classmate's
@@ -489,9 +486,8 @@ def test_hostile_set_through_gradescope_without_namespaces(hostile, attack):
         print(
             f"  {attack} read a world-readable notebook elsewhere on this machine; scored {results['score']}"
         )
-        reached = (
-            [] if results["score"] < possible - 1e-6 else reached
-        )  # not the classmate's answers
+        # not the classmate's answers
+        reached = [] if results["score"] < possible - 1e-6 else reached
     assert reached == [], f"{attack}: expected no proof file, got {reached}"
 
 

@@ -113,9 +113,8 @@ def write_jena_shaped_csv(folder: Path, seed: int = 0) -> Path:
     n = len(index)
     year = 2 * np.pi * index.day_of_year.to_numpy() / 365.25
     day = 2 * np.pi * (index.hour.to_numpy() + index.minute.to_numpy() / 60) / 24
-    weather = np.convolve(
-        rng.normal(size=n + 287), np.ones(288) / np.sqrt(288), mode="valid"
-    )  # 2-day memory
+    # 2-day memory
+    weather = np.convolve(rng.normal(size=n + 287), np.ones(288) / np.sqrt(288), mode="valid")
     temp = (
         9.5
         - 9 * np.cos(year - 0.35)
@@ -166,10 +165,8 @@ def test_lab_runs_on_the_jena_format(tmp_path: Path, monkeypatch) -> None:
         (tmp_path / beijing.name).symlink_to(beijing)
     monkeypatch.setenv("RNN_COURSE_DATA", str(tmp_path))
     path = ROOT / "notebooks" / "06_weather_forecast_lab.ipynb"
-    parameters = {
-        "DATASET": "jena",
-        "RESULTS_PATH": str(tmp_path / "results.csv"),
-    }  # keep notebooks/results/ Beijing's
+    # keep notebooks/results/ Beijing's
+    parameters = {"DATASET": "jena", "RESULTS_PATH": str(tmp_path / "results.csv")}
     nb, _, _ = execute(path, parameters, mode="ci", out_dir=tmp_path / "out")
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert not [o for o in outputs if o.output_type == "error"]

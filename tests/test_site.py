@@ -149,9 +149,8 @@ def test_cache_reuses_outputs_after_a_prose_edit_and_reruns_after_a_code_edit(
     nbformat.write(nb, path)
     second = site.executed_notebook(path, "lecture", cache, log.append)
     assert second.cells[0].source == "# 99 · Tiny, reworded"
-    assert (
-        second.cells[1].outputs[0].text == first.cells[1].outputs[0].text
-    )  # a random number: not re-run
+    # a random number: not re-run
+    assert second.cells[1].outputs[0].text == first.cells[1].outputs[0].text
     nb.cells[1].source += "\nprint('more')"
     nbformat.write(nb, path)
     third = site.executed_notebook(path, "lecture", cache, log.append)
@@ -202,9 +201,8 @@ def test_site_has_every_page_deck_and_asset(built: Path) -> None:
     ):
         assert (built / file).is_file(), file
     assert "forget gate" in (built / "glossary.html").read_text(encoding="utf-8")
-    for (
-        page
-    ) in site.GUIDES.values():  # the guides of docs/ are pages too, linked from the landing page
+    # the guides of docs/ are pages too, linked from the landing page
+    for page in site.GUIDES.values():
         assert (built / f"{page}.html").is_file(), page
         assert f'href="{page}.html"' in index, f"index does not link the guide {page}"
     for html in built.rglob("*.html"):  # every script and style sheet is the site's own

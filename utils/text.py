@@ -380,9 +380,8 @@ def generate(
     out = []
     for _ in range(length):
         logits = keras.ops.convert_to_numpy(dense(h))[0].astype(np.float64)
-        nxt = 1 + sample_with_temperature(
-            logits[1:], temperature, rng
-        )  # id 0 ([UNK]) is never emitted
+        # id 0 ([UNK]) is never emitted
+        nxt = 1 + sample_with_temperature(logits[1:], temperature, rng)
         out.append(nxt)
         h, states = rnn.cell(embedding(np.array([nxt], dtype=np.int32)), states)
     return prompt + decode(np.array(out, dtype=np.int64), ids_to_chars)

@@ -250,9 +250,8 @@ def decode(tree, arrays: dict[str, np.ndarray], depth: int = 0, functions: bool 
     if tag == "$partial":
         if type(body) is not list or len(body) != 3:
             raise WireError("$partial needs [function, args, kwargs]")
-        fn = decode(
-            body[0], arrays, depth + 1, True
-        )  # the plain function: wrapped once, as the partial
+        # the plain function: wrapped once, as the partial
+        fn = decode(body[0], arrays, depth + 1, True)
         args, kwargs = (decode(v, arrays, depth + 1, functions) for v in body[1:])
         if (
             not isinstance(fn, types.FunctionType)
@@ -550,9 +549,8 @@ def _decode_keras(config, weights: list[np.ndarray], sandbox_side: bool = False)
     if type(config) is not dict:
         raise NotPlainData("a Keras object must cross as its config (a dict)")
     compile_config = config.get("compile_config")
-    plain = _without(
-        config, "compile_config"
-    )  # nested models' compile configs too: checked apart, or dropped
+    # nested models' compile configs too: checked apart, or dropped
+    plain = _without(config, "compile_config")
     has_model = check_keras_config(plain)
     fresh = has_model and not sandbox_side  # the trusted side rebuilds a model as architecture only
     arguments = (
@@ -587,9 +585,8 @@ def _build_counted(config):
 
     before = len(pending())
     try:
-        with StatelessScope(
-            initialize_variables=False
-        ):  # variables made here wait for an initialisation
+        # variables made here wait for an initialisation
+        with StatelessScope(initialize_variables=False):
             obj = keras.saving.deserialize_keras_object(config, safe_mode=True)
     finally:
         created = pending()[before:]

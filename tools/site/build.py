@@ -172,9 +172,8 @@ def merge_outputs(
     for cell, run in zip(mine, ran):
         cell.outputs = copy.deepcopy(run.get("outputs", []))
         cell.execution_count = run.get("execution_count")
-    if (
-        "widgets" in executed.metadata
-    ):  # the widgets' saved state: what their Output widgets displayed
+    # the widgets' saved state: what their Output widgets displayed
+    if "widgets" in executed.metadata:
         nb.metadata["widgets"] = copy.deepcopy(executed.metadata["widgets"])
     return nb
 
@@ -710,9 +709,8 @@ def copy_assets(out: Path) -> None:
             marker.write_text(str(src))
     for image in sorted((ROOT / "img").glob("*.png")):
         _copy_if_changed(image, out / "img" / image.name)
-    _copy_if_changed(
-        SOURCE / "_static" / "favicon.svg", out / "_static" / "favicon.svg"
-    )  # the decks' too
+    # the decks' too
+    _copy_if_changed(SOURCE / "_static" / "favicon.svg", out / "_static" / "favicon.svg")
 
 
 # --- weight: the theme's icon script and the decks' images ------------------------------------------------------------
@@ -783,9 +781,8 @@ def slim_site_fontawesome(out: Path) -> tuple[int, int] | None:
         print(f"warning: {FONTAWESOME} left whole: {error}", file=sys.stderr)
         return None
     path.write_text(slim, encoding="utf-8")
-    path.with_name(path.name + ".map").unlink(
-        missing_ok=True
-    )  # maps the whole script, not this one
+    # maps the whole script, not this one
+    path.with_name(path.name + ".map").unlink(missing_ok=True)
     return len(script.encode()), len(slim.encode())
 
 
@@ -971,9 +968,8 @@ def build_slides(
         "../_static/mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"
     )
     config.SlidesExporter.reveal_number = "c/t"
-    config.SlidesExporter.reveal_theme = (
-        "white"  # its fonts ship with reveal.js ("simple" loads Google Fonts)
-    )
+    # its fonts ship with reveal.js ("simple" loads Google Fonts)
+    config.SlidesExporter.reveal_theme = "white"
     exporter = SlidesExporter(
         config=config,
         extra_template_basedirs=[str(SOURCE / "templates")],

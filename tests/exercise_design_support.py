@@ -73,9 +73,8 @@ def run_cases(
         ]
     for hidden, source in cases:
         case_env = dict(env)
-        kind = (
-            None if "check_not_calling(" in source else hidden
-        )  # a rule case: scored apart (see score)
+        # a rule case: scored apart (see score)
+        kind = None if "check_not_calling(" in source else hidden
         try:
             with _quiet():
                 exec(compile(source, "<case>", "exec"), case_env)

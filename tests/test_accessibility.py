@@ -68,8 +68,15 @@ def test_plot_history_tells_training_from_validation_by_line_style() -> None:
     import matplotlib.pyplot as plt
 
     with matplotlib.rc_context(plotting.course_style()):
-        ax = plotting.plot_history({"loss": [3, 2, 1], "val_loss": [3, 2.5, 2], "mae": [2, 1, 0.5],
-                                    "val_mae": [2, 1.5, 1]}, ("loss", "mae"))  # fmt: skip
+        ax = plotting.plot_history(
+            {
+                "loss": [3, 2, 1],
+                "val_loss": [3, 2.5, 2],
+                "mae": [2, 1, 0.5],
+                "val_mae": [2, 1.5, 1],
+            },
+            ("loss", "mae"),
+        )
         lines = ax.get_lines()
         assert [line.get_linestyle() for line in lines] == ["-", "--", "-", "--"]
         assert lines[0].get_color() == lines[1].get_color() != lines[2].get_color()
@@ -133,9 +140,8 @@ def test_alt_text_rule_fails_a_missing_generic_or_shared_alt_text() -> None:
     )
     shared = _notebook(_with_alt(code("plt.plot(1)"), good), _with_alt(code("plt.plot(2)"), good))
     assert "the same alt text" in nbcheck.check_alt_text(shared)[0]
-    assert (
-        nbcheck.check_alt_text(_notebook(code("plt.plot(1)")), number="99") == []
-    )  # not listed yet
+    # not listed yet
+    assert nbcheck.check_alt_text(_notebook(code("plt.plot(1)")), number="99") == []
     assert (
         nbcheck.check_alt_text(_notebook(code("plt.plot(1)")), number=nbcheck.ALT_TEXT_NOTEBOOKS[0])
         != []
@@ -168,8 +174,10 @@ def test_html_outputs_lose_empty_headers_and_low_contrast_colours() -> None:
     table = '<table><thead><tr><th></th><th>a</th></tr><tr><th class="x">&nbsp;</th><th>b</th></tr></thead></table>'
     fixed = site.accessible_html(table)
     assert "<th></th>" not in fixed and '<td class="x"></td>' in fixed and "<th>a</th>" in fixed
-    rich = ('<pre style="white-space:pre;overflow-x:auto;line-height:normal;font-family:Menlo">'
-            '<span style="color: #00d7ff; text-decoration-color: #00d7ff">lstm</span></pre>')  # fmt: skip
+    rich = (
+        '<pre style="white-space:pre;overflow-x:auto;line-height:normal;font-family:Menlo">'
+        '<span style="color: #00d7ff; text-decoration-color: #00d7ff">lstm</span></pre>'
+    )
     assert "#00d7ff" not in site.accessible_html(rich).split("text-decoration")[0]
     assert "color: #00d7ff" not in site.accessible_html(rich)
 
@@ -183,13 +191,23 @@ def test_slides_put_long_prose_in_the_notes_and_code_and_figures_on_slides_of_th
         )
     ]
     _with_alt(plot, "A rising line; look at its slope.")
-    nb = _notebook(md("# 01 · Title\n\nbadges"), md(f"## Part\n\n{long}\n\nA second paragraph."),
-                   code("\n".join(f"x{i} = {i}" for i in range(12))), plot)  # fmt: skip
+    nb = _notebook(
+        md("# 01 · Title\n\nbadges"),
+        md(f"## Part\n\n{long}\n\nA second paragraph."),
+        code("\n".join(f"x{i} = {i}" for i in range(12))),
+        plot,
+    )
     nb.metadata["rnn_course"] = {"title": "The title"}
     deck = site.slides_notebook(nb, "01_x.ipynb")
     kinds = [(c.cell_type, c.metadata["slideshow"]["slide_type"]) for c in deck.cells]
-    assert kinds == [("markdown", "slide"), ("markdown", "slide"), ("markdown", "notes"), ("code", "subslide"),
-                     ("code", "subslide"), ("code", "subslide")], kinds  # fmt: skip
+    assert kinds == [
+        ("markdown", "slide"),
+        ("markdown", "slide"),
+        ("markdown", "notes"),
+        ("code", "subslide"),
+        ("code", "subslide"),
+        ("code", "subslide"),
+    ], kinds
     assert (
         site._words(deck.cells[1].source) <= site.SLIDE_WORDS + 3
         and "second paragraph" in deck.cells[2].source
@@ -210,8 +228,11 @@ def _deck_html(nb: nbformat.NotebookNode) -> str:
 
     config = Config()
     config.SlidesExporter.reveal_url_prefix = "../_static/revealjs"
-    exporter = SlidesExporter(config=config, extra_template_basedirs=[str(site.SOURCE / "templates")],
-                              template_name="course_reveal")  # fmt: skip
+    exporter = SlidesExporter(
+        config=config,
+        extra_template_basedirs=[str(site.SOURCE / "templates")],
+        template_name="course_reveal",
+    )
     return exporter.from_notebook_node(nb, resources={"metadata": {"name": "x"}})[0]
 
 
@@ -251,8 +272,10 @@ def test_deck_images_and_large_styles_become_shared_files(tmp_path: Path) -> Non
     out = site.deck_files(html, tmp_path, {hashlib.sha256(page_png).hexdigest(): "abc.png"})
     own = hashlib.sha256(deck_png).hexdigest()[:20] + ".png"
     css = hashlib.sha256(big.encode()).hexdigest()[:20] + ".css"
-    assert out == (f'<img alt="a" src="../_images/abc.png"><img alt="a" src="_images/{own}">'
-                   f'<link rel="stylesheet" href="../_static/decks/{css}"><style type="text/css">.small {{ }}</style>')  # fmt: skip
+    assert out == (
+        f'<img alt="a" src="../_images/abc.png"><img alt="a" src="_images/{own}">'
+        f'<link rel="stylesheet" href="../_static/decks/{css}"><style type="text/css">.small {{ }}</style>'
+    )
     assert (tmp_path / "slides" / "_images" / own).read_bytes() == deck_png
     assert (tmp_path / "_static" / "decks" / css).read_text() == big
 
@@ -264,11 +287,8 @@ def test_figures_are_compressed_to_a_palette_and_keep_their_digests(tmp_path: Pa
     from PIL import Image
 
     pixels = np.full((60, 80, 4), 255, dtype=np.uint8)
-    pixels[20:40, :, :3] = (
-        0,
-        114,
-        178,
-    )  # a band of Okabe-Ito blue, and a gradient as in a colour map
+    # a band of Okabe-Ito blue, and a gradient as in a colour map
+    pixels[20:40, :, :3] = (0, 114, 178)
     pixels[45:, :, 0] = np.linspace(0, 255, 80, dtype=np.uint8)
     Image.fromarray(pixels, "RGBA").save(tmp_path / "f.png")
     original = (tmp_path / "f.png").read_bytes()
@@ -328,8 +348,13 @@ def test_axe_finds_no_serious_or_critical_violation_and_no_empty_header(audited:
 
 def test_no_generic_alt_text_in_the_notebooks_that_have_alt_texts(audited: dict) -> None:
     listed = tuple(nbcheck.ALT_TEXT_NOTEBOOKS)
-    generic = [(s["deck"], s["number"], a) for s in audited["slides"] if s["deck"].startswith(listed)
-               for a in s["images"] if a is None or site.GENERIC_ALT.search(a)]  # fmt: skip
+    generic = [
+        (s["deck"], s["number"], a)
+        for s in audited["slides"]
+        if s["deck"].startswith(listed)
+        for a in s["images"]
+        if a is None or site.GENERIC_ALT.search(a)
+    ]
     assert generic == [], generic[:5]
     assert [a for a in audited["alts"] if a is None] == [], "an image without an alt attribute"
 

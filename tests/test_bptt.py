@@ -242,9 +242,8 @@ def test_finite_differences_catch_a_transposed_recurrent_kernel():
     x, w, u = rng.normal(size=(2, 6, 3)), rng.normal(size=(3, 4)), rng.normal(0, 0.5, (4, 4))
     upstream = rng.normal(size=(2, 6, 4))
     *_, cache = cells.rnn_forward(x, w, u, None, return_cache=True)
-    broken = cache._replace(
-        recurrent_kernel=u.T
-    )  # the same states; the loop now multiplies by (Uᵀ)ᵀ = U
+    # the same states; the loop now multiplies by (Uᵀ)ᵀ = U
+    broken = cache._replace(recurrent_kernel=u.T)
     good = bptt.rnn_backward(upstream, cache).drecurrent_kernel
     bad = bptt.rnn_backward(upstream, broken).drecurrent_kernel
     numerical = _numerical(lambda: float(np.sum(cells.rnn_forward(x, w, u, None)[0] * upstream)), u)

@@ -27,9 +27,8 @@ def jena_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def jena(jena_dir) -> pd.DataFrame:
     with warnings.catch_warnings():
-        warnings.simplefilter(
-            "ignore", DatasetChecksumWarning
-        )  # the synthetic file is not the recorded one
+        # the synthetic file is not the recorded one
+        warnings.simplefilter("ignore", DatasetChecksumWarning)
         return load_weather("jena", data_dir=jena_dir)
 
 
@@ -60,9 +59,14 @@ def test_protocol_matches_chollets_listing(jena):
     # his listing, literally, on the validation range: the same batches
     data = ((values - p["mean"]) / p["std"]).astype("float32")
     keras_val = keras.utils.timeseries_dataset_from_array(
-        data[:-delay], values[delay:, 1].astype("float32"), sequence_length=length, sampling_rate=rate,
-        batch_size=256, start_index=p["n_train"], end_index=p["n_train"] + p["n_val"],
-    )  # fmt: skip
+        data[:-delay],
+        values[delay:, 1].astype("float32"),
+        sequence_length=length,
+        sampling_rate=rate,
+        batch_size=256,
+        start_index=p["n_train"],
+        end_index=p["n_train"] + p["n_val"],
+    )
     for (x1, y1), (x2, y2) in zip(p["val"], keras_val):
         np.testing.assert_array_equal(np.asarray(x1), np.asarray(x2))
         np.testing.assert_array_equal(np.asarray(y1), np.asarray(y2))
@@ -114,9 +118,14 @@ def test_lab_runs_chollets_protocol_on_the_jena_format(jena_dir, tmp_path, monke
     data.mkdir()
     (data / "jena_climate_2009_2016.csv").symlink_to(next(jena_dir.glob("*.csv")))
     monkeypatch.setenv("RNN_COURSE_DATA", str(data))
-    parameters = {"DATASET": "jena", "DATA_FRACTION": 0.03, "CHOLLET_PROTOCOL": True, "CHOLLET_EPOCHS": 1,
-                  "RESULTS_PATH": str(tmp_path / "results.csv"),
-                  "MULTISTEP_RESULTS_PATH": str(tmp_path / "multistep.csv")}  # fmt: skip
+    parameters = {
+        "DATASET": "jena",
+        "DATA_FRACTION": 0.03,
+        "CHOLLET_PROTOCOL": True,
+        "CHOLLET_EPOCHS": 1,
+        "RESULTS_PATH": str(tmp_path / "results.csv"),
+        "MULTISTEP_RESULTS_PATH": str(tmp_path / "multistep.csv"),
+    }
     nb, _, _ = execute(
         ROOT / "notebooks" / "06b_weather_extensions.ipynb", parameters, mode="ci", out_dir=tmp_path
     )

@@ -125,9 +125,8 @@ def test_lecture_setup_cell_installs_nothing_and_student_one_installs_without_de
     config = sync.load_config()
     lecture, student_setup = sync.setup_source(config), sync.setup_source(config, student=True)
     assert "pip" not in lecture and "otter" not in lecture and "grader=True" not in lecture
-    assert (
-        "setup(seed=42, grader=True)" in student_setup
-    )  # utils.notebook.install_grader, in Colab only
+    # utils.notebook.install_grader, in Colab only
+    assert "setup(seed=42, grader=True)" in student_setup
     install = inspect.getsource(notebook.install_grader)
     assert (
         '"--no-deps"' in install and "COLAB_GRADER_PINS" in install and '"google.colab"' in install

@@ -76,6 +76,5 @@ def test_graph_mode_traces_the_cudnn_path_without_fallback(cudnn_branch) -> None
     with pytest.raises(tf.errors.InvalidArgumentError):
         tf.function(lambda x, m: layer(x, mask=m))(X, LEFT)
     ((eager, error),) = cudnn_branch
-    assert (
-        not eager and error is None
-    )  # traced fine: the failure can only come at run time, as an error
+    # traced fine: the failure can only come at run time, as an error
+    assert not eager and error is None

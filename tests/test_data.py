@@ -135,9 +135,8 @@ def test_jena_bare_csv_and_env_var(tmp_path, monkeypatch):
 
 def test_jena_wrong_hash_is_corrupt_and_mentions_unverified_record(jena_dir):
     with pytest.raises(DatasetCorrupt, match="third-party record"):
-        load_weather(
-            "jena", data_dir=jena_dir
-        )  # the real (unverified) md5 does not match the small file
+        # the real (unverified) md5 does not match the small file
+        load_weather("jena", data_dir=jena_dir)
 
 
 def test_modified_value_is_corrupt_when_the_record_is_verified(tmp_path):
@@ -163,9 +162,8 @@ def test_unverified_record_mismatch_warns_when_every_schema_check_passes(tmp_pat
 
 def test_unverified_record_mismatch_with_a_failed_schema_check_is_corrupt(tmp_path):
     spec = spec_for(jena_csv())
-    write_zip(
-        tmp_path / spec.filename, spec.member, jena_csv(JENA_ROWS[:-1])
-    )  # one row short: truncated
+    # one row short: truncated
+    write_zip(tmp_path / spec.filename, spec.member, jena_csv(JENA_ROWS[:-1]))
     with pytest.raises(DatasetCorrupt, match="also fails a schema check .*4 data rows, expected 5"):
         load_weather(spec, data_dir=tmp_path)
 
@@ -411,9 +409,8 @@ def test_chronological_split_and_normalize():
     (train_n, val_n, test_n), mean, std = normalize(train, val, test)
     assert mean["a"] == 24.5 and std["b"] == 1.0  # constant column: scale 1, stays finite
     assert abs(train_n["a"].mean()) < 1e-12 and abs(train_n["a"].std() - 1) < 1e-12
-    assert (
-        val_n["a"].mean() > 1.5
-    )  # the later period is NOT re-centred: no leakage of its statistics
+    # the later period is NOT re-centred: no leakage of its statistics
+    assert val_n["a"].mean() > 1.5
     np.testing.assert_allclose(test_n * std + mean, test)
     with pytest.raises(ValueError, match="fractions"):
         chronological_split(df, (0.5, 0.5))
@@ -442,9 +439,8 @@ def test_shakespeare_real_copy_from_zip_and_bare_file(tmp_path):
     text = data.load_text("shakespeare", data_dir=SHARED_DATA)
     assert len(text) == 1_115_394 and len(set(text)) == 65 and text.count("\n") == 40_000
     assert text.startswith("First Citizen:\n") and text.endswith("Whiles thou art waking.\n")
-    (tmp_path / "shakespeare.txt").write_text(
-        text
-    )  # the bare file, as the TensorFlow URL serves it
+    # the bare file, as the TensorFlow URL serves it
+    (tmp_path / "shakespeare.txt").write_text(text)
     assert data.load_text("shakespeare", data_dir=tmp_path) == text
 
 
@@ -464,9 +460,8 @@ def test_shakespeare_modified_or_truncated_copy_is_corrupt(tmp_path):
 def test_shakespeare_download_is_verified_then_cached(tmp_path, monkeypatch):
     calls: list = []
     monkeypatch.setattr(keras.utils, "get_file", fake_download(SHAKESPEARE_ZIP, calls))
-    spec = dataclasses.replace(
-        DATASETS["shakespeare"], filename="shakespeare.txt.zip"
-    )  # the fake serves the zip
+    # the fake serves the zip
+    spec = dataclasses.replace(DATASETS["shakespeare"], filename="shakespeare.txt.zip")
     assert len(data.load_text(spec, data_dir=tmp_path / "cache")) == 1_115_394
     assert len(data.load_text(spec, data_dir=tmp_path / "cache")) == 1_115_394
     assert calls == [("shakespeare.txt.zip", DATASETS["shakespeare"].url)]
@@ -516,6 +511,5 @@ def test_clean_false_keeps_the_raw_values_and_notebook_06_cleans_them_as_the_loa
         and raw.attrs["cleaning"] == {}
     )
     cleaned = data.parse_beijing(payload, spec_for(payload, base="beijing"))
-    pd.testing.assert_frame_equal(
-        _notebook_06_cleaning(raw), cleaned, check_like=True
-    )  # columns in any order
+    # columns in any order
+    pd.testing.assert_frame_equal(_notebook_06_cleaning(raw), cleaned, check_like=True)

@@ -494,9 +494,8 @@ def test_formats_of_03_q3_are_normalised_and_scored_apart():
     swapped = support.run_cases(
         env(stem), [body + "stuck_at_zero = 'a'\nstuck_at_one = 'b'\n"], cases
     )
-    assert 0.5 < support.score(swapped) < 1.0, (
-        swapped
-    )  # the letters cost their own case, not the function's
+    # the letters cost their own case, not the function's
+    assert 0.5 < support.score(swapped) < 1.0, swapped
 
 
 def test_02b_q3_and_02_q1_hidden_cases_probe_the_strict_boundary():
@@ -545,9 +544,8 @@ def test_self_check_fails_lesson_names_and_works_in_a_renamed_copy(tmp_path, mon
     nb = nbformat.read(out / "student" / f"{stem}.ipynb", as_version=4)
     work = tmp_path / "work"
     shutil.copytree(out / "student" / "tests" / stem, work / "tests" / stem)
-    nbformat.write(
-        nb, work / f"Copy of {stem}.ipynb"
-    )  # Colab's Drive copy: the original name is gone
+    # Colab's Drive copy: the original name is gone
+    nbformat.write(nb, work / f"Copy of {stem}.ipynb")
     monkeypatch.chdir(work)
     lesson = next(
         c.source for c in nb.cells if c.cell_type == "code" and "def rnn_cell_step" in c.source
@@ -570,9 +568,8 @@ def test_self_check_fails_lesson_names_and_works_in_a_renamed_copy(tmp_path, mon
         )
         failed = repr(_shell_run(shell, 'grader.check("q2_rnn_step")'))
         assert "FAILED" in failed and "rnn_cell_step" in failed and "lesson cell" in failed, failed
-        _shell_run(
-            shell, "def param_count(u, d):\n    return units * d + 2 * units"
-        )  # reads the lesson's units
+        # reads the lesson's units
+        _shell_run(shell, "def param_count(u, d):\n    return units * d + 2 * units")
         failed = repr(_shell_run(shell, 'grader.check("q1_param_count")'))
         assert "FAILED" in failed and "`units`" in failed, failed
         _shell_run(shell, "units = 16  # the same value, bound again in an exercise cell")
@@ -662,9 +659,8 @@ def test_set_up_cell_explains_a_failed_download_and_a_missing_selfcheck(
         RuntimeError, match=r"could not download the public tests from http://127\.0\.0\.1:9/none"
     ):
         exec(compile(init, "<init>", "exec"), {"ROOT": tmp_path})
-    for q in (
-        questions
-    ):  # now the tests are next to the notebook, and utils.selfcheck cannot be imported
+    # now the tests are next to the notebook, and utils.selfcheck cannot be imported
+    for q in questions:
         (tmp_path / "tests" / stem / f"{q}.py").write_text(
             "OK_FORMAT = False\ntest = {'name': '" + q + "'}\n"
         )

@@ -21,8 +21,13 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = {"04": "04_gru_gates", "05": "05_long_dependencies", "06": "06_weather_forecast_lab",
-             "06b": "06b_weather_extensions", "07": "07_text_language_model"}  # fmt: skip
+NOTEBOOKS = {
+    "04": "04_gru_gates",
+    "05": "05_long_dependencies",
+    "06": "06_weather_forecast_lab",
+    "06b": "06b_weather_extensions",
+    "07": "07_text_language_model",
+}
 #: cases that train models under the grading budget (minutes on a shared CPU): left to the grading test
 SLOW = {("06", "q5_build_my_model", "hidden")}
 
@@ -812,8 +817,13 @@ def test_each_lazy_answer_fails_every_hidden_case(nb_id, question, what, answer)
 
 def test_every_question_has_a_lazy_answer_or_none_exists():
     """Every question of these notebooks is covered by LAZY, except those the course has no function for."""
-    no_course_function = {("05", "q2_chance_mse"), ("05", "q5_plateau_exit"), ("06b", "q2_blend_weight"),
-                          ("07", "q1_bigram_bits"), ("07", "q4_context_curve")}  # fmt: skip
+    no_course_function = {
+        ("05", "q2_chance_mse"),
+        ("05", "q5_plateau_exit"),
+        ("06b", "q2_blend_weight"),
+        ("07", "q1_bigram_bits"),
+        ("07", "q4_context_curve"),
+    }
     covered = {(nb, q) for nb, q, _, _ in LAZY}
     every = {(nb, q) for nb in NOTEBOOKS for q in _parsed(nb)[1]}
     assert every - covered == no_course_function
@@ -879,9 +889,8 @@ def test_as_graded_makes_the_graders_round_trip():
         keras.layers.Add()([inputs[:, -1, :1], keras.layers.Dense(1)(inputs[:, 2::3, :][:, -1])]),
     )
     x = np.random.default_rng(0).normal(size=(2, 120, 3)).astype("float32")
-    received = as_graded(
-        sliced
-    )  # weights may be fresh ones (the grader trains it anyway): compare the architecture
+    # weights may be fresh ones (the grader trains it anyway): compare the architecture
+    received = as_graded(sliced)
     assert [type(y).__name__ for y in received.layers] == [type(y).__name__ for y in sliced.layers]
     assert tuple(received(x).shape) == (2, 1)
     with_lambda = keras.Model(inputs, keras.layers.Lambda(lambda w: w[:, -1, :1])(inputs))
@@ -907,8 +916,14 @@ def test_06_q5_hidden_cases_refuse_the_plain_gru_before_training():
     for answer in [None, *lazy]:
         for guard in guards:
             namespace = dict(_base("06"))
-            exec(compile(answer or "\n".join(_parsed("06")[1]["q5_build_my_model"]["answer"]), "<answer>", "exec"),
-                 namespace)  # fmt: skip
+            exec(
+                compile(
+                    answer or "\n".join(_parsed("06")[1]["q5_build_my_model"]["answer"]),
+                    "<answer>",
+                    "exec",
+                ),
+                namespace,
+            )
             if answer is None:
                 exec(compile(guard, "<guard>", "exec"), namespace)
             else:

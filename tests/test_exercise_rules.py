@@ -146,9 +146,8 @@ def test_a_correct_answer_that_calls_the_course_function_scores_0(
     rule = [r for r, (_, source) in zip(results, cases) if "check_not_calling(" in source]
     others = [r for r, (_, source) in zip(results, cases) if "check_not_calling(" not in source]
     assert rule and not rule[0][1] and exercise.RULE_MESSAGE in rule[0][2], rule
-    assert all(passed for _, passed, _ in others), [
-        m for _, passed, m in others if not passed
-    ]  # correct otherwise
+    # correct otherwise
+    assert all(passed for _, passed, _ in others), [m for _, passed, m in others if not passed]
     assert support.score(results) == 0.0
 
 

@@ -69,9 +69,8 @@ def test_committed_sweep_records_how_it_was_made():
     derived = {
         (r["cell"], r["T"], r["seed"]): r["updates_trained"] for r in meta["derived"]["rows"]
     }
-    assert derived == {
-        k: int(u) for k, u in diverged["updates"].items()
-    }  # the JSON says which rows were derived
+    # the JSON says which rows were derived
+    assert derived == {k: int(u) for k, u in diverged["updates"].items()}
 
 
 def _without_time(row: dict) -> dict:
@@ -95,16 +94,14 @@ def test_a_stored_row_is_regenerated_exactly(stored):
 
 def test_a_diverged_run_is_stored_with_the_updates_it_trained(stored):
     E._TRAINERS.clear()
-    row, curve = E.run_one(
-        "IRNN", 200, 1, E.LongDepsProtocol(max_updates=200)
-    )  # diverges at the first check
+    # diverges at the first check
+    row, curve = E.run_one("IRNN", 200, 1, E.LongDepsProtocol(max_updates=200))
     assert row["diverged"] and not row["solved"] and E.outcome(row) == "diverged"
     assert row["updates"] == curve[-1]["update"] == 50 < row["budget"]
     assert np.isnan(curve[-1]["val_mse"]) and np.isfinite(curve[-2]["val_mse"])
     want = stored[(stored["cell"] == "IRNN") & (stored["T"] == 200) & (stored["seed"] == 1)].iloc[0]
-    assert (
-        bool(want["diverged"]) and want["updates"] == row["updates"]
-    )  # the stored row says the same
+    # the stored row says the same
+    assert bool(want["diverged"]) and want["updates"] == row["updates"]
     with pytest.raises(ValueError, match="both solved and diverged"):
         E.outcome({"solved": True, "diverged": True})
 

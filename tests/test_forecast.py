@@ -92,10 +92,18 @@ def _beijing_like(n=300, seed=0):
     for i in range(n):
         iws[i] = speed[i] if run_start[i] else iws[i - 1] + speed[i]
     df = pd.DataFrame(
-        {"pm2.5": rng.uniform(0, 300, n), "DEWP": rng.normal(0, 5, n), "TEMP": rng.normal(10, 5, n),
-         "PRES": rng.normal(1015, 5, n), "Iws": iws, "Is": 0.0, "Ir": 0.0, "pm2.5_missing": 0.0},
+        {
+            "pm2.5": rng.uniform(0, 300, n),
+            "DEWP": rng.normal(0, 5, n),
+            "TEMP": rng.normal(10, 5, n),
+            "PRES": rng.normal(1015, 5, n),
+            "Iws": iws,
+            "Is": 0.0,
+            "Ir": 0.0,
+            "pm2.5_missing": 0.0,
+        },
         index=index,
-    )  # fmt: skip
+    )
     for d in ["NE", "NW", "SE", "cv"]:
         df[f"cbwd_{d}"] = (direction == d).astype(float)
     return df, speed, direction
@@ -117,8 +125,17 @@ def test_engineer_features_beijing_recovers_the_wind_vector():
 
 def test_engineer_features_jena_and_bad_names():
     index = pd.date_range("2009-01-01", periods=10, freq="h")
-    df = pd.DataFrame({"p (mbar)": 990.0, "T (degC)": 1.0, "Tpot (K)": 274.0, "wv (m/s)": 2.0,
-                       "max. wv (m/s)": 4.0, "wd (deg)": 90.0}, index=index)  # fmt: skip
+    df = pd.DataFrame(
+        {
+            "p (mbar)": 990.0,
+            "T (degC)": 1.0,
+            "Tpot (K)": 274.0,
+            "wv (m/s)": 2.0,
+            "max. wv (m/s)": 4.0,
+            "wd (deg)": 90.0,
+        },
+        index=index,
+    )
     out = forecast.engineer_features(df, "jena")
     assert out.columns[0] == "T (degC)" and "Tpot (K)" not in out and "wd (deg)" not in out
     np.testing.assert_allclose(out["wy (m/s)"], 2.0, rtol=1e-6)

@@ -61,7 +61,7 @@ PARTIAL = {
 KINDS = ("solved", "blank", "partial", "hostile")
 #: what the public-only partial submission scores: the public share (10%) of its question's points
 PUBLIC_PARTIAL = {"01": 0.1, "02b": 0.2, "06": 0.1}
-HOSTILE_TIMEOUT = 30  # seconds per submission (tests/test_grading_hostile.py: 60 s, with --jobs 2)
+HOSTILE_TIMEOUT = 30  # seconds per submission (tests/test_grading_hostile.py: 40 s, with --jobs 2)
 RESULT_FIELDS = {"score", "execution_time", "output", "visibility", "tests"}
 TEST_FIELDS = {"name", "score", "max_score", "output", "visibility"}
 SETUP_SECONDS: dict[str, float] = {}
@@ -337,9 +337,8 @@ def _student_uid(uid: int) -> bool:
 def _writable_by(folder: Path = Path("/tmp")) -> set[str]:
     """Names of files under ``folder`` that a student's uid could write already (world-writable, or a student's)."""
     found = set()
-    for top, _, files in os.walk(
-        folder, onerror=lambda error: None
-    ):  # other work may remove folders meanwhile
+    # other work may remove folders meanwhile
+    for top, _, files in os.walk(folder, onerror=lambda error: None):
         for name in files:
             try:
                 info = os.lstat(os.path.join(top, name))
@@ -384,9 +383,8 @@ def hostile(course, scratch):
     master = grading.resolve_master(NOTEBOOK)
     blank = nbformat.read(ROOT / "student" / master.name, as_version=4)
     honest = student.solved(nbformat.read(master, as_version=4), blank)
-    classmate = (
-        classmates / "honest_classmate.ipynb"
-    )  # in a root-only folder: another student's work
+    # in a root-only folder: another student's work
+    classmate = classmates / "honest_classmate.ipynb"
     nbformat.write(honest, classmate)
     classmates.chmod(0o700)
     names = ["honest", *ATTACKS]
@@ -509,9 +507,8 @@ def test_hostile_set_through_gradescope_without_namespaces(hostile, attack):
         print(
             f"  {attack} read a world-readable notebook elsewhere on this machine; scored {results['score']}"
         )
-        reached = (
-            [] if results["score"] < possible - 1e-6 else reached
-        )  # not the classmate's answers
+        # not the classmate's answers
+        reached = [] if results["score"] < possible - 1e-6 else reached
     assert reached == [], f"{attack}: expected no proof file, got {reached}"
 
 

@@ -236,9 +236,8 @@ def test_student_notebook_finds_its_tests_from_an_empty_folder(tmp_path, monkeyp
 
     student_dir, _ = built()
     name = "01_rnn_unrolling"
-    course = (
-        tmp_path / "course"
-    )  # the course code without student/, like a clone that lacks the tests
+    # the course code without student/, like a clone that lacks the tests
+    course = tmp_path / "course"
     course.mkdir()
     (course / "utils").symlink_to(ROOT / "utils")
     empty = tmp_path / "empty"
@@ -279,6 +278,5 @@ def test_student_notebook_finds_its_tests_from_an_empty_folder(tmp_path, monkeyp
             for o in cell.outputs
         )
         question = re.search(r'grader.check\("(\w+)"\)', cell.source).group(1)
-        assert question in text and "failed" in text.lower(), (
-            text
-        )  # blank answers fail their public tests
+        # blank answers fail their public tests
+        assert question in text and "failed" in text.lower(), text

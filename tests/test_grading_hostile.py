@@ -245,9 +245,8 @@ def _attack(blank: nbformat.NotebookNode, source: str, where: dict, path: Path) 
         "def proof(name, text='x'):\n    try:\n        open(os.path.join(PROOF, name), 'w').write(text)\n"
         "    except OSError:\n        pass\n"
     )
-    nb.cells.append(
-        nbformat.v4.new_code_cell(prelude + textwrap.dedent(source))
-    )  # last: its definitions win
+    # last: its definitions win
+    nb.cells.append(nbformat.v4.new_code_cell(prelude + textwrap.dedent(source)))
     nbformat.write(nb, path)
     return path
 

@@ -207,9 +207,8 @@ def test_a_timeout_next_to_a_cpu_hog_is_regraded_alone(tmp_path):
     assert hog["status"] == "timeout" and hog["total"] == 0, hog
     assert hog["seconds"] <= timeout + grading.GRACE
     assert honest["total"] == honest["possible"], honest
-    if honest.get(
-        "regraded"
-    ):  # on a machine where the neighbour did not starve it, nothing was re-graded
+    # on a machine where the neighbour did not starve it, nothing was re-graded
+    if honest.get("regraded"):
         assert (
             honest["status"] == f"ok ({grading.REGRADED} after a timeout next to other submissions)"
         ), honest
@@ -286,16 +285,14 @@ def test_status_names_each_question_whose_answer_raised_once_and_escapes_control
     assert "q2_rnn_step: Evil\\nName\\x1b]0;pwned\\x07: \\n/x/forged.ipynb" in status, status
     assert status.count("numerical_gradients") == 1 and status.count("forged.ipynb") == 1, status
     assert float(evil["q1_param_count"]) == 0 and float(evil["q2_rnn_step"]) == 0
-    assert (
-        float(evil["total"]) == float(evil["possible"]) - 3
-    )  # q1 (1 point) and q2 (2 points) lost
+    # q1 (1 point) and q2 (2 points) lost
+    assert float(evil["total"]) == float(evil["possible"]) - 3
     honest_row = next(r for r in rows if r["file"].endswith("honest.ipynb"))
     assert honest_row["status"] == "ok" and float(honest_row["total"]) == float(
         honest_row["possible"]
     )
-    assert (
-        '"error: ' in text
-    )  # text fields are quoted: a reader splitting on ';' keeps each one whole
+    # text fields are quoted: a reader splitting on ';' keeps each one whole
+    assert '"error: ' in text
 
 
 def test_escaping_and_spreadsheet_neutralising():

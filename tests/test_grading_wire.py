@@ -64,10 +64,12 @@ def _forged_dense(activation) -> dict:
     return {
         "module": "keras",
         "class_name": "Sequential",
-        "config": {"name": "forged", "layers": [keras.saving.serialize_keras_object(keras.layers.InputLayer((3,))),
-                                                dense]},
+        "config": {
+            "name": "forged",
+            "layers": [keras.saving.serialize_keras_object(keras.layers.InputLayer((3,))), dense],
+        },
         "registered_name": None,
-    }  # fmt: skip
+    }
 
 
 @pytest.mark.parametrize(
@@ -109,10 +111,8 @@ def test_a_keras_config_crosses_only_if_every_callable_is_a_model_part(activatio
     """Row 1: ``keras.config.set_max_epochs`` as a Dense activation passed the old module check and Keras's
     safe_mode, and ran in the trusted worker; now a config is refused unless every class and function it names
     resolves to a Keras layer, op, initializer, regularizer, constraint, activation, loss or optimizer."""
-    weights = [
-        np.zeros((3, 2), "float32"),
-        np.zeros(2, "float32"),
-    ]  # the right weights: only the callable is wrong
+    # the right weights: only the callable is wrong
+    weights = [np.zeros((3, 2), "float32"), np.zeros(2, "float32")]
     with pytest.raises(sandbox_wire.NotPlainData, match="names|entry"):
         sandbox_wire._decode_keras(_forged_dense(activation), weights)
 
@@ -166,9 +166,8 @@ def test_a_model_crosses_as_architecture_with_only_its_optimizer_and_loss():
     sent = [w.copy() for w in fitted.get_weights()]
     assert any(not np.array_equal(a, b) for a, b in zip(sent, fresh))
 
-    keras.utils.set_random_seed(
-        7
-    )  # as utils.forecast_grading.score_student_model does before build_model(...)
+    # as utils.forecast_grading.score_student_model does before build_model(...)
+    keras.utils.set_random_seed(7)
     rebuilt = _cross(fitted)
     assert all(np.array_equal(a, b) for a, b in zip(rebuilt.get_weights(), fresh))
     assert not any(np.array_equal(a, b) for a, b in zip(rebuilt.get_weights(), sent) if a.size > 1)
@@ -178,9 +177,8 @@ def test_a_model_crosses_as_architecture_with_only_its_optimizer_and_loss():
         and rebuilt.optimizer.iterations.numpy() == 0
     )
     assert isinstance(rebuilt.loss, keras.losses.Huber)
-    assert (
-        rebuilt.get_compile_config()["metrics"] is None
-    )  # metrics are not a compile choice that crosses
+    # metrics are not a compile choice that crosses
+    assert rebuilt.get_compile_config()["metrics"] is None
 
     uncompiled = _cross(_slicing_model(3))
     assert not uncompiled.compiled  # the scorer then compiles it with its own default
@@ -252,10 +250,19 @@ def test_course_functions_reach_the_student_in_one_form():
 
     def form(f):
         return (
-            type(f), f.__name__, f.__qualname__, f.__doc__, f.__module__, f.__code__, f.__defaults__,
-            f.__kwdefaults__, dict(vars(f)), hasattr(f, "__wrapped__"), str(inspect.signature(f)),
+            type(f),
+            f.__name__,
+            f.__qualname__,
+            f.__doc__,
+            f.__module__,
+            f.__code__,
+            f.__defaults__,
+            f.__kwdefaults__,
+            dict(vars(f)),
+            hasattr(f, "__wrapped__"),
+            str(inspect.signature(f)),
             [type(c.cell_contents) for c in f.__closure__],
-        )  # fmt: skip
+        )
 
     assert len({repr(form(f)) for f in received}) == 1, [form(f) for f in received]
     assert [_hostile_gradient_check(f) for f in received] == [0.0] * 5
@@ -304,9 +311,8 @@ def test_a_gradient_check_that_tells_partials_apart_scores_no_hidden_case(tmp_pa
     print(f"\n02b honest + hostile graded in {time.monotonic() - started:.0f} s: {rows}")
     honest, attack = rows["honest.ipynb"], rows["hostile.ipynb"]
     assert honest["status"] == "ok" and honest["total"] == honest["possible"] == 12, honest
-    assert attack["q2_gradient_check"] <= 0.3 + 1e-9, (
-        attack
-    )  # at most the public share: 10% of 3 points
+    # at most the public share: 10% of 3 points
+    assert attack["q2_gradient_check"] <= 0.3 + 1e-9, attack
     assert attack["total"] <= 12 - 2.7 + 1e-9, attack
 
 
@@ -398,9 +404,8 @@ def test_a_model_too_large_is_refused_before_its_weights_exist(monkeypatch):
     assert len(json.dumps(forged)) < 1000
     with pytest.raises(sandbox_wire.NotPlainData, match="262,144 numbers.*limit of 100,000"):
         sandbox_wire._decode_keras(forged, [])
-    assert (
-        global_state.get_global_attribute("uninitialized_variables", []) == []
-    )  # none left to allocate later
+    # none left to allocate later
+    assert global_state.get_global_attribute("uninitialized_variables", []) == []
     small = dict(forged, config=dict(forged["config"], input_dim=100))
     embedding = np.ones((100, 4), "float32")
     assert np.array_equal(

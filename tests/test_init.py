@@ -74,9 +74,8 @@ def test_keras_layer_gets_the_chrono_bias_in_gate_order_i_f_c_o():
     )
     b_i, b_f = np.split(chrono_bias(units, t_max, seed=7), 4)[:2]
     sig = lambda z: 1 / (1 + np.exp(-z))  # noqa: E731
-    np.testing.assert_allclose(
-        np.asarray(c)[0], sig(b_f) * 1 + sig(b_i) * 0, rtol=1e-5
-    )  # candidate tanh(0) = 0
+    # candidate tanh(0) = 0
+    np.testing.assert_allclose(np.asarray(c)[0], sig(b_f) * 1 + sig(b_i) * 0, rtol=1e-5)
 
 
 def test_initializer_rejects_a_non_lstm_shape_and_round_trips_its_config():

@@ -113,9 +113,8 @@ def write_jena_shaped_csv(folder: Path, seed: int = 0) -> Path:
     n = len(index)
     year = 2 * np.pi * index.day_of_year.to_numpy() / 365.25
     day = 2 * np.pi * (index.hour.to_numpy() + index.minute.to_numpy() / 60) / 24
-    weather = np.convolve(
-        rng.normal(size=n + 287), np.ones(288) / np.sqrt(288), mode="valid"
-    )  # 2-day memory
+    # 2-day memory
+    weather = np.convolve(rng.normal(size=n + 287), np.ones(288) / np.sqrt(288), mode="valid")
     temp = (
         9.5
         - 9 * np.cos(year - 0.35)
@@ -129,9 +128,21 @@ def write_jena_shaped_csv(folder: Path, seed: int = 0) -> Path:
     vpact = vpmax * rh / 100
     wind = np.abs(2 + 1.5 * weather + rng.normal(size=n))
     wind[rng.choice(n, 3, replace=False)] = -9999.0
-    values = [temp, temp + 273.15, temp - (100 - rh) / 5, rh, vpmax, vpact, vpmax - vpact, vpact * 0.622 / pressure * 1e3,
-              vpact / pressure * 1e3, pressure * 1e5 / (287.05 * (temp + 273.15)), wind, wind * 1.6,
-              (200 + 60 * weather + 40 * rng.normal(size=n)) % 360]  # fmt: skip
+    values = [
+        temp,
+        temp + 273.15,
+        temp - (100 - rh) / 5,
+        rh,
+        vpmax,
+        vpact,
+        vpmax - vpact,
+        vpact * 0.622 / pressure * 1e3,
+        vpact / pressure * 1e3,
+        pressure * 1e5 / (287.05 * (temp + 273.15)),
+        wind,
+        wind * 1.6,
+        (200 + 60 * weather + 40 * rng.normal(size=n)) % 360,
+    ]
     frame = pd.DataFrame(dict(zip(JENA_COLUMNS[1:], [pressure, *values])))
     frame.insert(0, JENA_COLUMNS[0], index.strftime("%d.%m.%Y %H:%M:%S"))
     path = folder / spec.member
@@ -154,10 +165,8 @@ def test_lab_runs_on_the_jena_format(tmp_path: Path, monkeypatch) -> None:
         (tmp_path / beijing.name).symlink_to(beijing)
     monkeypatch.setenv("RNN_COURSE_DATA", str(tmp_path))
     path = ROOT / "notebooks" / "06_weather_forecast_lab.ipynb"
-    parameters = {
-        "DATASET": "jena",
-        "RESULTS_PATH": str(tmp_path / "results.csv"),
-    }  # keep notebooks/results/ Beijing's
+    # keep notebooks/results/ Beijing's
+    parameters = {"DATASET": "jena", "RESULTS_PATH": str(tmp_path / "results.csv")}
     nb, _, _ = execute(path, parameters, mode="ci", out_dir=tmp_path / "out")
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert not [o for o in outputs if o.output_type == "error"]

@@ -185,9 +185,8 @@ def test_grading_works_for_an_unprivileged_user_with_the_course_in_its_home():
             )
         course = home / "rnn-course"
         _copy_course(course)
-        subprocess.run(
-            ["chown", "-R", f"{user}:", str(course)], check=True
-        )  # before the venv: its files stay root's
+        # before the venv: its files stay root's
+        subprocess.run(["chown", "-R", f"{user}:", str(course)], check=True)
         python = _link_venv(course, None if base == Path(sys._base_executable).resolve() else base)
         env = {
             "PATH": "/usr/local/bin:/usr/bin:/bin",
@@ -217,9 +216,8 @@ def test_grading_works_for_an_unprivileged_user_with_the_course_in_its_home():
         print(result.stdout)
         kind, started = result.stdout.split()[-2:]
         assert int(started) < 64, (kind, started, result.stderr[-600:])
-        assert err.count("note: no cgroup") == (kind == "rlimits"), (
-            err
-        )  # once per batch, where it applies
+        # once per batch, where it applies
+        assert err.count("note: no cgroup") == (kind == "rlimits"), err
     finally:
         subprocess.run(["userdel", "--remove", user], capture_output=True)
 
@@ -229,9 +227,8 @@ def test_a_path_the_sandbox_cannot_see_stops_the_batch_with_a_message_naming_it(
     monkeypatch, tmp_path, capsys
 ):
     """The virtual environment hidden inside the sandbox: one clear error before the batch, no CSV of zeros."""
-    monkeypatch.setattr(
-        sandbox, "_python_mounts", lambda: []
-    )  # as a mount that hides the venv would
+    # as a mount that hides the venv would
+    monkeypatch.setattr(sandbox, "_python_mounts", lambda: [])
     venv = str(Path(sys.prefix).resolve())
     with pytest.raises(
         sandbox.SandboxUnavailable, match="cannot see .*" + venv.replace("+", r"\+")
@@ -288,15 +285,12 @@ def test_memory_limit_covers_children_dev_shm_and_tmpfs():
     deadline = time.monotonic() + 180
     with sandbox.Sandbox([FILL], ["exit_codes"], deadline, memory_mb=2048, limits=limits) as box:
         codes = box.names["exit_codes"]["value"]
-        assert sum(code == -9 for code in codes) >= 2, (
-            codes
-        )  # at most one 300 MB child fits with the agent
+        # at most one 300 MB child fits with the agent
+        assert sum(code == -9 for code in codes) >= 2, codes
         written, why = box.call("fill", ("/dev/shm/big", 200), {})
         assert written <= sandbox.SHM_BYTES // MB and why == "OSError", (written, why)
-        assert box.call("fill", ("/tmp/a", 200), {}) == (
-            200,
-            "ok",
-        )  # 264 MB of tmpfs so far, with the agent
+        # 264 MB of tmpfs so far, with the agent
+        assert box.call("fill", ("/tmp/a", 200), {}) == (200, "ok")
         with pytest.raises(sandbox.SandboxGone, match="used more than 512 MB of memory"):
             for name in ("b", "c"):  # 764 MB of tmpfs in all
                 box.call("fill", (f"/tmp/{name}", 250), {})
@@ -353,9 +347,8 @@ def test_a_sandbox_of_16_busy_processes_gets_its_cpu_quota_and_its_neighbour_run
     limits = sandbox_limits.Limits(1024, 64, 1.0)
     deadline = time.monotonic() + 240
     with sandbox.Sandbox(honest, [], deadline, limits=limits) as neighbour:
-        alone = [
-            1.0 / neighbour.call("spin", (1.0,), {})
-        ]  # its share of the CPU without the busy sandbox
+        # its share of the CPU without the busy sandbox
+        alone = [1.0 / neighbour.call("spin", (1.0,), {})]
         with sandbox.Sandbox(busy, [], deadline, limits=limits):
             time.sleep(1)
             used, started = _busy_cpu_seconds(MARKER), time.monotonic()
@@ -369,10 +362,8 @@ def test_a_sandbox_of_16_busy_processes_gets_its_cpu_quota_and_its_neighbour_run
         f"{beside:.2f} beside it (load {os.getloadavg()[0]:.1f})"
     )
     assert used <= 1.2 * limits.cpus * window + 0.5, (used, window)
-    assert beside >= 0.5 * share, (
-        beside,
-        alone,
-    )  # 16 busy processes without a cgroup leave it 1/17 on a quiet machine
+    # 16 busy processes without a cgroup leave it 1/17 on a quiet machine
+    assert beside >= 0.5 * share, (beside, alone)
 
 
 @needs_bwrap

@@ -40,8 +40,15 @@ def test_slide_structure_is_derived_from_headings() -> None:
     md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
     setup = code("import os")
     setup.metadata["tags"] = ["setup"]
-    nb = _notebook(md("# 01 · Title\n\nbadges"), md("## Overview\ntext"), setup, md("### A part"), code("1 + 1"),
-                   md("plain prose, with a ## inside"), md("#### a small heading"))  # fmt: skip
+    nb = _notebook(
+        md("# 01 · Title\n\nbadges"),
+        md("## Overview\ntext"),
+        setup,
+        md("### A part"),
+        code("1 + 1"),
+        md("plain prose, with a ## inside"),
+        md("#### a small heading"),
+    )
     types = [
         c.metadata["slideshow"]["slide_type"] for c in site.slides_notebook(nb, "01_x.ipynb").cells
     ]
@@ -75,10 +82,20 @@ def test_a_widget_is_shown_as_what_it_displayed() -> None:
         "metadata": {},
         "data": {"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"},
     }
-    nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"version_major": 2, "version_minor": 0, "state": {
-        "box": {"model_name": "VBoxModel", "state": {"children": ["IPY_MODEL_slider", "IPY_MODEL_out"]}},
-        "slider": {"model_name": "FloatSliderModel", "state": {}},
-        "out": {"model_name": "OutputModel", "state": {"outputs": [figure]}}}}}  # fmt: skip
+    nb.metadata["widgets"] = {
+        "application/vnd.jupyter.widget-state+json": {
+            "version_major": 2,
+            "version_minor": 0,
+            "state": {
+                "box": {
+                    "model_name": "VBoxModel",
+                    "state": {"children": ["IPY_MODEL_slider", "IPY_MODEL_out"]},
+                },
+                "slider": {"model_name": "FloatSliderModel", "state": {}},
+                "out": {"model_name": "OutputModel", "state": {"outputs": [figure]}},
+            },
+        }
+    }
     page = site.page_notebook(nb, "99_widget.ipynb", site.load_config())
     outputs = page.cells[1].outputs
     assert "widgets" not in page.metadata and not any(
@@ -115,8 +132,13 @@ def test_cache_reuses_outputs_after_a_prose_edit_and_reruns_after_a_code_edit(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "99_tiny.ipynb"
-    nbformat.write(_notebook(nbformat.v4.new_markdown_cell("# 99 · Tiny"), nbformat.v4.new_code_cell(
-        "import random\nprint(random.random())")), path)  # fmt: skip
+    nbformat.write(
+        _notebook(
+            nbformat.v4.new_markdown_cell("# 99 · Tiny"),
+            nbformat.v4.new_code_cell("import random\nprint(random.random())"),
+        ),
+        path,
+    )
     cache, log = tmp_path / "cache", []
     first = site.executed_notebook(path, "lecture", cache, log.append)
     nb = nbformat.read(path, as_version=4)
@@ -124,9 +146,8 @@ def test_cache_reuses_outputs_after_a_prose_edit_and_reruns_after_a_code_edit(
     nbformat.write(nb, path)
     second = site.executed_notebook(path, "lecture", cache, log.append)
     assert second.cells[0].source == "# 99 · Tiny, reworded"
-    assert (
-        second.cells[1].outputs[0].text == first.cells[1].outputs[0].text
-    )  # a random number: not re-run
+    # a random number: not re-run
+    assert second.cells[1].outputs[0].text == first.cells[1].outputs[0].text
     nb.cells[1].source += "\nprint('more')"
     nbformat.write(nb, path)
     third = site.executed_notebook(path, "lecture", cache, log.append)
@@ -151,13 +172,18 @@ def test_site_has_every_page_deck_and_asset(built: Path) -> None:
         assert f'href="slides/{path.stem}.slides.html"' in index
         page = (built / "notebooks" / f"{path.stem}.html").read_text(encoding="utf-8")
         assert f'href="../slides/{path.stem}.slides.html"' in page
-    for file in ("glossary.html", "search.html", "searchindex.js", "_static/mathjax/MathJax.js",
-                 "_static/revealjs/dist/reveal.js", "_static/revealjs/LICENSE"):  # fmt: skip
+    for file in (
+        "glossary.html",
+        "search.html",
+        "searchindex.js",
+        "_static/mathjax/MathJax.js",
+        "_static/revealjs/dist/reveal.js",
+        "_static/revealjs/LICENSE",
+    ):
         assert (built / file).is_file(), file
     assert "forget gate" in (built / "glossary.html").read_text(encoding="utf-8")
-    for (
-        page
-    ) in site.GUIDES.values():  # the guides of docs/ are pages too, linked from the landing page
+    # the guides of docs/ are pages too, linked from the landing page
+    for page in site.GUIDES.values():
         assert (built / f"{page}.html").is_file(), page
         assert f'href="{page}.html"' in index, f"index does not link the guide {page}"
     for html in built.rglob("*.html"):  # every script and style sheet is the site's own
@@ -187,8 +213,10 @@ def test_site_in_a_real_browser(built: Path, tmp_path: Path) -> None:
             pytest.fail(message + "; CI must install it (.ci/run does)")
         pytest.skip(message)
     blocked: list[str] = []
-    figures = {p.stem: _figures(nbformat.read(site.source_dir("ci") / "notebooks" / p.name, as_version=4))
-               for p in NOTEBOOKS}  # fmt: skip
+    figures = {
+        p.stem: _figures(nbformat.read(site.source_dir("ci") / "notebooks" / p.name, as_version=4))
+        for p in NOTEBOOKS
+    }
     assert sum(figures.values()) > 0, (
         "no notebook has a figure: the executed notebooks lost their outputs"
     )

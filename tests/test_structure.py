@@ -214,9 +214,8 @@ GUIDE_FILES = [
 
 @pytest.mark.parametrize("doc", GUIDE_FILES, ids=lambda p: p.relative_to(ROOT).as_posix())
 def test_every_relative_link_of_the_guides_resolves(doc: Path) -> None:
-    text = re.sub(
-        r"```.*?```|`[^`\n]*`", "", doc.read_text(encoding="utf-8"), flags=re.S
-    )  # not code
+    # not code
+    text = re.sub(r"```.*?```|`[^`\n]*`", "", doc.read_text(encoding="utf-8"), flags=re.S)
     targets = re.findall(r"\]\(([^)\s]+)\)", text) + re.findall(r'<img src="([^"]+)"', text)
     relative = [t for t in targets if not re.match(r"^[a-z]+:|^#", t)]
     broken = [t for t in relative if not (doc.parent / t.split("#")[0]).exists()]

@@ -113,9 +113,8 @@ def test_batches_are_fresh_seeded_and_shaped():
     )
     assert not np.array_equal(first[0], second[0])  # a new batch every update
     other = next(b)
-    assert np.array_equal(first[0], other[0]) and np.array_equal(
-        first[1], other[1]
-    )  # same seed, same stream
+    # same seed, same stream
+    assert np.array_equal(first[0], other[0]) and np.array_equal(first[1], other[1])
     assert np.all(first[0][:, :6, 1].sum(axis=1) == 1) and np.all(
         first[0][:, 6:, 1].sum(axis=1) == 1
     )

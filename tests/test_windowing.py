@@ -56,9 +56,13 @@ def test_identical_batches_to_keras_without_shuffle(case, with_targets):
     length, stride, rate, batch, start, end = case
     data, targets = series()
     kwargs = dict(
-        sequence_length=length, sequence_stride=stride, sampling_rate=rate, batch_size=batch,
-        start_index=start, end_index=end,
-    )  # fmt: skip
+        sequence_length=length,
+        sequence_stride=stride,
+        sampling_rate=rate,
+        batch_size=batch,
+        start_index=start,
+        end_index=end,
+    )
     t = targets if with_targets else None
     ours = batches(timeseries_dataset(data, t, **kwargs))
     theirs = batches(keras.utils.timeseries_dataset_from_array(data, t, **kwargs))
@@ -85,9 +89,15 @@ def test_same_set_of_windows_as_keras_with_shuffle(case):
     length, stride, rate, batch, start, end = case
     data, targets = series()
     kwargs = dict(
-        sequence_length=length, sequence_stride=stride, sampling_rate=rate, batch_size=batch,
-        start_index=start, end_index=end, shuffle=True, seed=3,
-    )  # fmt: skip
+        sequence_length=length,
+        sequence_stride=stride,
+        sampling_rate=rate,
+        batch_size=batch,
+        start_index=start,
+        end_index=end,
+        shuffle=True,
+        seed=3,
+    )
     ours = timeseries_dataset(data, targets, **kwargs)
     theirs = keras.utils.timeseries_dataset_from_array(data, targets, **kwargs)
     assert window_set(ours) == window_set(theirs)
@@ -223,9 +233,14 @@ def test_window_spec_matches_chollets_protocol(rate):
     }
     for name, (start, end) in expected.items():
         reference = keras.utils.timeseries_dataset_from_array(
-            scaled[:-delay], df["TEMP"].to_numpy("float32")[delay:], sequence_length=6, sampling_rate=rate,
-            batch_size=16, start_index=start, end_index=None if name == "test" else end,
-        )  # fmt: skip
+            scaled[:-delay],
+            df["TEMP"].to_numpy("float32")[delay:],
+            sequence_length=6,
+            sampling_rate=rate,
+            batch_size=16,
+            start_index=start,
+            end_index=None if name == "test" else end,
+        )
         got = batches(getattr(w, name))
         want = batches(reference)
         assert len(got) == len(want)

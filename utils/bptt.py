@@ -231,9 +231,8 @@ def _lstm_step_backward(
     dh, dc, x_t, h_prev, c_prev, step, kernel, recurrent_kernel
 ) -> LSTMStepGrads:
     tanh_c = np.tanh(step.c)
-    dc = dc + dh * step.o * (
-        1.0 - tanh_c**2
-    )  # c_t reaches the loss directly and through h_t = o·tanh(c_t)
+    # c_t reaches the loss directly and through h_t = o·tanh(c_t)
+    dc = dc + dh * step.o * (1.0 - tanh_c**2)
     dz = np.concatenate(
         [
             dc * step.g * step.i * (1.0 - step.i),  # input gate i (sigmoid)

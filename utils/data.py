@@ -75,10 +75,12 @@ ENV_VAR = "RNN_COURSE_DATA"
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
+# fmt: skip: the CSV header row, read as rows of names (one a line would take 17 lines)
 JENA_COLUMNS: tuple[str, ...] = (
     "Date Time", "p (mbar)", "T (degC)", "Tpot (K)", "Tdew (degC)", "rh (%)", "VPmax (mbar)", "VPact (mbar)",
     "VPdef (mbar)", "sh (g/kg)", "H2OC (mmol/mol)", "rho (g/m**3)", "wv (m/s)", "max. wv (m/s)", "wd (deg)",
 )  # fmt: skip
+# fmt: skip: the CSV header row, read as a row of names (one a line would take 15 lines)
 BEIJING_COLUMNS: tuple[str, ...] = (
     "No", "year", "month", "day", "hour", "pm2.5", "DEWP", "TEMP", "PRES", "cbwd", "Iws", "Is", "Ir",
 )  # fmt: skip

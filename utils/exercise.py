@@ -147,9 +147,8 @@ def source_uses(cells: Iterable[str]) -> dict[str, frozenset[str]]:
     contributes ``x``.
     """
     functions: dict[str, ast.AST] = {}
-    assigned: dict[
-        str, tuple[set[str], set[str]]
-    ] = {}  # name -> (globals, attributes) of what it was bound to
+    # name -> (globals, attributes) of what it was bound to
+    assigned: dict[str, tuple[set[str], set[str]]] = {}
     for source in cells:
         tree = _parse(source)
         if tree is None:

@@ -128,9 +128,8 @@ def fft_amplitude(
     if np.isnan(x).any():
         raise ValueError("values has NaNs; fill or drop them before the FFT")
     amplitude = np.abs(np.fft.rfft(x - x.mean())) / len(x)
-    mirrored = (
-        slice(1, None) if len(x) % 2 else slice(1, -1)
-    )  # every bin except DC (and Nyquist, N even)
+    # every bin except DC (and Nyquist, N even)
+    mirrored = slice(1, None) if len(x) % 2 else slice(1, -1)
     amplitude[mirrored] *= 2
     cycles_per_hour = np.fft.rfftfreq(len(x), d=step_hours)
     return cycles_per_hour * HOURS_PER_YEAR, amplitude
@@ -469,9 +468,16 @@ def chollet_protocol(raw: pd.DataFrame, fraction: float = 1.0, seed: int = 0) ->
     def split(name: str):
         start, end = ranges[name]
         return timeseries_dataset(
-            inputs, targets, length, sampling_rate=rate, batch_size=batch, shuffle=name == "train",
-            seed=seed, start_index=start, end_index=end,
-        )  # fmt: skip
+            inputs,
+            targets,
+            length,
+            sampling_rate=rate,
+            batch_size=batch,
+            shuffle=name == "train",
+            seed=seed,
+            start_index=start,
+            end_index=end,
+        )
 
     out["make_train"] = lambda: split("train")
     for name, (start, end) in ranges.items():

@@ -180,9 +180,14 @@ def score_student_model(
         budget_stop = _cpu_budget(limits["max_cpu_seconds"])
         keras.utils.set_random_seed(seed)
         history = model.fit(
-            x_train, y_train, batch_size=256, epochs=int(limits["epochs"]), shuffle=True, verbose=0,
+            x_train,
+            y_train,
+            batch_size=256,
+            epochs=int(limits["epochs"]),
+            shuffle=True,
+            verbose=0,
             callbacks=[budget_stop],
-        )  # fmt: skip
+        )
         predicted = np.asarray(model.predict(x_val, batch_size=1024, verbose=0), dtype="float64")
         if predicted.shape not in ((len(x_val), 1), (len(x_val),)):
             raise ValueError(

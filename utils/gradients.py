@@ -111,14 +111,12 @@ def state_input_gradient_norms(
             raise ValueError(
                 "the output does not depend on x; pass a layer or model that reads its input"
             )
-        jac = tf.reshape(
-            grad, (batch, units, steps, features)
-        )  # jac[b, u, t, :] = ∂h_T[b, u] / ∂x[b, t, :]
+        # jac[b, u, t, :] = ∂h_T[b, u] / ∂x[b, t, :]
+        jac = tf.reshape(grad, (batch, units, steps, features))
         return tf.sqrt(tf.reduce_sum(tf.square(jac), axis=[1, 3]))
 
-    logger = (
-        tf.get_logger()
-    )  # a new graph per layer is expected: silence TF's retracing warning, then restore
+    # a new graph per layer is expected: silence TF's retracing warning, then restore
+    logger = tf.get_logger()
     level = logger.level
     logger.setLevel("ERROR")
     try:

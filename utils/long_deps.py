@@ -336,9 +336,8 @@ def run_one(
     return row, curve
 
 
-_LOCK = (
-    None  # a multiprocessing lock shared by the workers of a parallel sweep (set by _init_worker)
-)
+# a multiprocessing lock shared by the workers of a parallel sweep (set by _init_worker)
+_LOCK = None
 
 
 def _init_worker(lock) -> None:

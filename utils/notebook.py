@@ -73,9 +73,8 @@ def seed_everything(seed: int = 42, deterministic: bool = True) -> None:
     """
     if not isinstance(seed, int) or seed < 0:
         raise ValueError(f"seed must be a non-negative int, got {seed!r}; pass e.g. seed=42")
-    os.environ["PYTHONHASHSEED"] = str(
-        seed
-    )  # affects subprocesses only: this interpreter's hash seed is already set
+    # affects subprocesses only: this interpreter's hash seed is already set
+    os.environ["PYTHONHASHSEED"] = str(seed)
     import keras
     import tensorflow as tf
 

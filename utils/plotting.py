@@ -106,8 +106,15 @@ def plot_history(history, metrics: Sequence[str] = ("loss",), ax=None, title: st
         epochs = np.arange(1, len(logs[name]) + 1)
         (line,) = ax.plot(epochs, logs[name], linestyle="-", label=f"train {name}")
         if f"val_{name}" in logs:
-            ax.plot(epochs, logs[f"val_{name}"], linestyle="--", color=line.get_color(), marker=line.get_marker(),
-                    markerfacecolor="white", label=f"validation {name}")  # fmt: skip
+            ax.plot(
+                epochs,
+                logs[f"val_{name}"],
+                linestyle="--",
+                color=line.get_color(),
+                marker=line.get_marker(),
+                markerfacecolor="white",
+                label=f"validation {name}",
+            )
     ax.set_xlabel("epoch")
     ax.set_ylabel(", ".join(metrics))
     ax.legend()

@@ -209,8 +209,15 @@ class NGramModel:
             ctxs, first = np.unique(ctx, return_index=True)
             totals = np.add.reduceat(counts, first)
             followers = np.diff(np.append(first, len(grams)))
-            self._tables.append({"grams": grams, "counts": counts, "ctxs": ctxs, "totals": totals,
-                                 "followers": followers})  # fmt: skip
+            self._tables.append(
+                {
+                    "grams": grams,
+                    "counts": counts,
+                    "ctxs": ctxs,
+                    "totals": totals,
+                    "followers": followers,
+                }
+            )
         return self
 
     @staticmethod
@@ -269,10 +276,19 @@ def build_char_lm(
     layer = keras.layers.LSTM if cell == "lstm" else keras.layers.GRU
     init = keras.initializers.GlorotUniform
     inputs = keras.Input(shape=(None,), dtype="int32", name="ids")
-    x = keras.layers.Embedding(vocab_size, embed_dim, embeddings_initializer=keras.initializers.RandomUniform(
-        -0.05, 0.05, seed=seed), name="embedding")(inputs)  # fmt: skip
-    x = layer(units, return_sequences=True, kernel_initializer=init(seed=seed + 1),
-              recurrent_initializer=keras.initializers.Orthogonal(seed=seed + 2), name="rnn")(x)  # fmt: skip
+    x = keras.layers.Embedding(
+        vocab_size,
+        embed_dim,
+        embeddings_initializer=keras.initializers.RandomUniform(-0.05, 0.05, seed=seed),
+        name="embedding",
+    )(inputs)
+    x = layer(
+        units,
+        return_sequences=True,
+        kernel_initializer=init(seed=seed + 1),
+        recurrent_initializer=keras.initializers.Orthogonal(seed=seed + 2),
+        name="rnn",
+    )(x)
     logits = keras.layers.Dense(vocab_size, kernel_initializer=init(seed=seed + 3), name="logits")(
         x
     )
@@ -364,9 +380,8 @@ def generate(
     out = []
     for _ in range(length):
         logits = keras.ops.convert_to_numpy(dense(h))[0].astype(np.float64)
-        nxt = 1 + sample_with_temperature(
-            logits[1:], temperature, rng
-        )  # id 0 ([UNK]) is never emitted
+        # id 0 ([UNK]) is never emitted
+        nxt = 1 + sample_with_temperature(logits[1:], temperature, rng)
         out.append(nxt)
         h, states = rnn.cell(embedding(np.array([nxt], dtype=np.int32)), states)
     return prompt + decode(np.array(out, dtype=np.int64), ids_to_chars)

@@ -151,8 +151,15 @@ class Scoreboard:
         """Add a trained model's row (validation MAE, parameters, training seconds) and print it."""
         val_mae = model.evaluate(self.val_ds, verbose=0)[1]
         self.trained[model.name] = model
-        self.rows.append({"model": model.name, "val_mae": val_mae, "test_mae": np.nan,
-                          "params": model.count_params(), "train_seconds": seconds})  # fmt: skip
+        self.rows.append(
+            {
+                "model": model.name,
+                "val_mae": val_mae,
+                "test_mae": np.nan,
+                "params": model.count_params(),
+                "train_seconds": seconds,
+            }
+        )
         self._test_mae_of[model.name] = lambda: model.evaluate(self.test_ds, verbose=0)[1]
         print(f"{model.name:18s} {seconds:5.1f} s, validation MAE {val_mae:.3f} °C")
         return val_mae

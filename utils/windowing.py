@@ -147,9 +147,8 @@ def timeseries_dataset(
             )
         else:
             ds = batches_of(positions_t)
-        ds = ds.apply(
-            tf.data.experimental.assert_cardinality(n_batches)
-        )  # flat_map hides it; Keras needs it
+        # flat_map hides it; Keras needs it
+        ds = ds.apply(tf.data.experimental.assert_cardinality(n_batches))
 
     def gather(pos):
         windows = tf.gather(data_t, tf.expand_dims(pos, -1) + offsets)

@@ -234,9 +234,8 @@ def build_one(
         nbformat.write(prepare_master(nb, name, tests_url(name, config)), source)
         _otter_assign(source, tmp / "dist")
         student_nb = nbformat.read(tmp / "dist" / "student" / f"{name}.ipynb", as_version=4)
-        stamp_setup(
-            student_nb, config or load_config(), student=True
-        )  # Colab: also installs otter-grader
+        # Colab: also installs otter-grader
+        stamp_setup(student_nb, config or load_config(), student=True)
         header = student_nb.cells[0]
         if header.cell_type == "markdown" and header.source.startswith("# "):
             # the badge row as tools.authoring.sync writes it once student/ exists, whatever the master has now

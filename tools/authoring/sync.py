@@ -154,9 +154,8 @@ def synced(nb: nbformat.NotebookNode, name: str, config: dict[str, str], student
             cell.outputs = []
             cell.execution_count = None
             if "setup" in tags:
-                cell.source = setup_source(
-                    config
-                )  # the lecture version; tools.authoring.student stamps the student one
+                # the lecture version; tools.authoring.student stamps the student one
+                cell.source = setup_source(config)
         elif cell.cell_type == "markdown":
             source = _fix_images(cell.source, config)
             if index == 0 and source.startswith("# "):
@@ -180,10 +179,8 @@ def readme_table(config: dict[str, str], notebooks: list[Path]) -> str:
     rows = ["| # | Notebook: what you learn | Time | Open |", "| --- | --- | --- | --- |"]
     for path in notebooks:
         meta = nbformat.read(path, as_version=4).metadata.get("rnn_course", {})
-        number, name = (
-            path.stem.split("_")[0],
-            path.name,
-        )  # "02", or "02b" for a notebook inserted after 02
+        # "02", or "02b" for a notebook inserted after 02
+        number, name = path.stem.split("_")[0], path.name
         opens = [f"[lecture]({colab_url(config, f'notebooks/{name}')})"]
         if (STUDENT / name).exists():
             opens.append(f"[student]({colab_url(config, f'student/{name}')})")

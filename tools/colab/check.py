@@ -56,6 +56,7 @@ KERNEL_NAME = "rnn-course-colab-replica"
 #: bump when the way the replica is built changes, so that cached replicas are rebuilt
 BUILD_VERSION = 2
 
+# fmt: skip: one line of names under each group's comment (one a line would take 30 lines)
 #: What the replica installs from Colab's record; their dependencies come along, pinned by the same record.
 REPLICA_PACKAGES = [
     # what the course imports (utils/, the notebooks)

@@ -13,9 +13,8 @@ import traceback as _cc_traceback
 import types as _cc_types
 import warnings as _cc_warnings
 
-_cc_sys.modules.setdefault(
-    "google.colab", _cc_types.ModuleType("google.colab")
-)  # Colab's kernel imports it
+# Colab's kernel imports it
+_cc_sys.modules.setdefault("google.colab", _cc_types.ModuleType("google.colab"))
 _CC_LOG = _cc_os.environ["RNN_COURSE_COLAB_LOG"]
 
 
@@ -28,9 +27,8 @@ _cc_show = _cc_warnings._showwarnmsg
 
 
 def _cc_showwarnmsg(msg):
-    recording = isinstance(
-        getattr(_cc_warnings._showwarnmsg_impl, "__self__", None), list
-    )  # catch_warnings(record)
+    # catch_warnings(record)
+    recording = isinstance(getattr(_cc_warnings._showwarnmsg_impl, "__self__", None), list)
     if not recording and issubclass(
         msg.category, (DeprecationWarning, PendingDeprecationWarning, FutureWarning)
     ):

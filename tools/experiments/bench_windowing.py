@@ -90,8 +90,10 @@ def main(argv: list[str] | None = None) -> None:
     from utils.windowing import timeseries_dataset
 
     load_before = os.getloadavg()
-    print(f"load average before: {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f} "
-          f"on {os.cpu_count()} CPUs; TF {tf.__version__}, Keras {keras.__version__}")  # fmt: skip
+    print(
+        f"load average before: {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f} "
+        f"on {os.cpu_count()} CPUs; TF {tf.__version__}, Keras {keras.__version__}"
+    )
     rng = np.random.default_rng(args.seed)
     common = dict(
         sequence_length=args.steps, batch_size=args.batch_size, shuffle=True, seed=args.seed
@@ -131,15 +133,27 @@ def main(argv: list[str] | None = None) -> None:
     model.compile(optimizer="adam", loss="mse")
     timings = {}
     for name, run in [
-        ("in memory (NumPy arrays)", lambda: epoch_seconds(model, x_mem, y_mem, epochs=args.epochs,
-                                                            batch_size=args.batch_size)),
-        ("keras.utils.timeseries_dataset_from_array", lambda: epoch_seconds(model, keras_ds, epochs=args.epochs)),
-        ("utils.windowing.timeseries_dataset", lambda: epoch_seconds(model, our_ds, epochs=args.epochs)),
-    ]:  # fmt: skip
+        (
+            "in memory (NumPy arrays)",
+            lambda: epoch_seconds(
+                model, x_mem, y_mem, epochs=args.epochs, batch_size=args.batch_size
+            ),
+        ),
+        (
+            "keras.utils.timeseries_dataset_from_array",
+            lambda: epoch_seconds(model, keras_ds, epochs=args.epochs),
+        ),
+        (
+            "utils.windowing.timeseries_dataset",
+            lambda: epoch_seconds(model, our_ds, epochs=args.epochs),
+        ),
+    ]:
         timings[name] = run()
     mem, slow, fast = timings.values()
-    print(f"\n2./3. epoch of LSTM({args.units}) -> Dense(1), {args.train_batches} batches of {args.batch_size} "
-          f"(median of {args.epochs} epochs after a warm-up epoch)")  # fmt: skip
+    print(
+        f"\n2./3. epoch of LSTM({args.units}) -> Dense(1), {args.train_batches} batches of {args.batch_size} "
+        f"(median of {args.epochs} epochs after a warm-up epoch)"
+    )
     for name, seconds in timings.items():
         print(f"   {name:43s} {seconds:7.2f} s")
     print(f"   Keras / ours: {slow / fast:.2f}x faster end to end (goal >= 1.4x)")

@@ -87,8 +87,11 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument(
         "--out", type=Path, default=DEFAULT_OUT, help="path prefix of the .weights.h5 and .json"
     )
-    parser.add_argument("--slim-only", action="store_true",
-                        help="only rewrite the weights file of --out without optimizer state, then exit")  # fmt: skip
+    parser.add_argument(
+        "--slim-only",
+        action="store_true",
+        help="only rewrite the weights file of --out without optimizer state, then exit",
+    )
     args = parser.parse_args(argv)
     if args.slim_only:
         return slim(args.out)
@@ -160,15 +163,23 @@ def main(argv: list[str] | None = None) -> dict:
                 weights_bytes=weights_path.stat().st_size,
             )
             json_path.write_text(json.dumps(record, indent=1) + "\n")
-            print(f"epoch {epoch + 1}: train {h['train_bpc'][-1]:.3f} bpc, val {h['val_bpc'][-1]:.3f} bpc, "
-                  f"{wall:.0f} s wall", flush=True)  # fmt: skip
+            print(
+                f"epoch {epoch + 1}: train {h['train_bpc'][-1]:.3f} bpc, val {h['val_bpc'][-1]:.3f} bpc, "
+                f"{wall:.0f} s wall",
+                flush=True,
+            )
             if wall > args.max_minutes * 60:
                 self.model.stop_training = True
 
     model.fit(
-        train_ds, validation_data=val_ds, epochs=args.epochs, steps_per_epoch=args.steps, callbacks=[Record()],
-        verbose=0, shuffle=False,
-    )  # fmt: skip
+        train_ds,
+        validation_data=val_ds,
+        epochs=args.epochs,
+        steps_per_epoch=args.steps,
+        callbacks=[Record()],
+        verbose=0,
+        shuffle=False,
+    )
     print(
         f"best val {best['val_bpc']:.3f} bpc at epoch {best['epoch']}; weights {weights_path}, record {json_path}"
     )

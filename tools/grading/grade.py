@@ -219,9 +219,8 @@ def answer_names(master_nb: nbformat.NotebookNode) -> list[str]:
 def trusted_cells(master_nb: nbformat.NotebookNode) -> list[str]:
     """The master's cells the trusted worker runs: set-up, imports, parameters, and exercise cells of no question."""
     reduced = reduce_notebook(master_nb)
-    start = next(
-        i for i, c in enumerate(reduced.cells) if c.cell_type == "markdown"
-    )  # the Exercises heading
+    # the Exercises heading
+    start = next(i for i, c in enumerate(reduced.cells) if c.cell_type == "markdown")
     cells = [c.source for c in reduced.cells[:start] if c.cell_type == "code"]
     exercises = nbformat.v4.new_notebook(cells=reduced.cells[start:])
     cells += [cell.source for cell, question, _ in _question_blocks(exercises) if question is None]
@@ -248,9 +247,8 @@ def load_tests(data: bytes) -> dict[str, dict]:
         for name in sorted(archive.namelist()):
             if name.startswith("tests/") and name.endswith(".py"):
                 scope: dict = {}
-                exec(
-                    archive.read(name).decode("utf-8"), scope
-                )  # our own archive, checked by its sha256
+                # our own archive, checked by its sha256
+                exec(archive.read(name).decode("utf-8"), scope)
                 specs[scope["test"]["name"]] = scope["test"]
     return specs
 
@@ -339,13 +337,11 @@ def _worker_grade(job: dict, env: dict) -> dict:
         return {**row, "status": status}
     except Exception as error:  # a value that could not cross, a malformed answer
         return {**row, "status": f"error: {type(error).__name__}: {str(error)[:300]}"}
-    raised: list[
-        tuple[str, str]
-    ] = []  # what the student's functions raised, while the current question runs
+    # what the student's functions raised, while the current question runs
+    raised: list[tuple[str, str]] = []
     answers_raised: dict[str, list[str]] = {}
-    uses = source_uses(
-        cells
-    )  # per function of the submission: the names it uses (the questions' rules read them)
+    # per function of the submission: the names it uses (the questions' rules read them)
+    uses = source_uses(cells)
     with sandbox:
         namespace = dict(env["base"])
         for name in names:
@@ -360,9 +356,8 @@ def _worker_grade(job: dict, env: dict) -> dict:
             elif kind == "refused":
                 notes.append(str(info.get("message"))[:300])
         _reseed()
-        details: dict[
-            str, dict
-        ] = {}  # per question: cases and reasons lost (tools.grading.gradescope)
+        # per question: cases and reasons lost (tools.grading.gradescope)
+        details: dict[str, dict] = {}
         for question in questions:
             test = OKTestFile.from_spec(env["tests"][question])
             raised.clear()
@@ -415,9 +410,8 @@ def broken_rules(results) -> str:
             continue
         message = str(result.message or "")
         match = re.search(re.escape(RULE_MESSAGE) + r": ([^.\n]+)", message)
-        if (
-            match
-        ):  # a rule case can also fail because the answer is missing: that is not a forbidden call
+        # a rule case can also fail because the answer is missing: that is not a forbidden call
+        if match:
             messages.append(f"it calls {match.group(1)}")
     return "; ".join(dict.fromkeys(messages))
 
@@ -504,9 +498,8 @@ def worker_main(
 ) -> None:
     """The trusted worker: load the master's set-up and the tests once, then grade jobs read from stdin."""
     protocol = os.fdopen(os.dup(1), "w", encoding="utf-8")
-    os.dup2(
-        2, 1
-    )  # whatever the master's cells or tests print goes to the worker's log, not the protocol
+    # whatever the master's cells or tests print goes to the worker's log, not the protocol
+    os.dup2(2, 1)
     sys.stdout = os.fdopen(1, "w", encoding="utf-8", buffering=1)
     data = Path(archive).read_bytes()
     if hashlib.sha256(data).hexdigest() != sha256:
@@ -536,9 +529,8 @@ def worker_main(
         "unsafe": unsafe == "1",
     }
     if env["unsafe"] and os.environ.get(RUN_AS_VARIABLE):
-        sys.executable = _run_as_launcher(
-            os.environ[RUN_AS_VARIABLE]
-        )  # tools.grading.sandbox's unsafe agent command
+        # tools.grading.sandbox's unsafe agent command
+        sys.executable = _run_as_launcher(os.environ[RUN_AS_VARIABLE])
     run_as = os.environ.get(RUN_AS_VARIABLE) if env["unsafe"] else None
     fork = not tensorflow_runtime_started()
     protocol.write(json.dumps({"ready": True, "fork": fork}) + "\n")
@@ -784,20 +776,17 @@ class Worker:
         )
         self.process.stdin.flush()
         row = self._read(time.monotonic() + timeout + GRACE + WORKER_SLACK)
-        if (
-            row is None
-        ):  # the worker itself stopped answering (it kills an overrunning child on its own)
+        # the worker itself stopped answering (it kills an overrunning child on its own)
+        if row is None:
             crashed = self.process.poll() is not None
             self.stop()
             if crashed:  # e.g. out of memory while rebuilding a submitted model
                 return {"status": "error: the grading worker died on this submission"}
-        elif row.get(
-            "overran"
-        ):  # the child overran timeout + GRACE and was killed: the worker stays warm
+        # the child overran timeout + GRACE and was killed: the worker stays warm
+        elif row.get("overran"):
             return None
-        elif (
-            not self.forks
-        ):  # it graded in its own process and exits: the next submission gets a fresh one
+        # it graded in its own process and exits: the next submission gets a fresh one
+        elif not self.forks:
             self.stop()
         return row
 
@@ -961,18 +950,16 @@ def grade(
         status = str(row["status"])
         row = {"file": escape_controls(str(path)), **{q: _number(row.get(q)) for q in questions}}
         for q in questions:
-            row[q] = max(
-                0.0, min(row[q], float(points[q]))
-            )  # the worker caps already; the CSV never exceeds
+            # the worker caps already; the CSV never exceeds
+            row[q] = max(0.0, min(row[q], float(points[q])))
         row["total"] = round(sum(row[q] for q in questions), 4)
         row["possible"] = possible
         row["status"] = escape_controls(status + (UNSAFE_MARK if unsafe else ""))
         row["seconds"] = round(time.monotonic() - started, 2)
         if fork_seconds is not None:
             row["fork_seconds"] = fork_seconds
-        if isinstance(
-            details, dict
-        ):  # per question: cases (hidden, passed) and reasons; not in the CSV
+        # per question: cases (hidden, passed) and reasons; not in the CSV
+        if isinstance(details, dict):
             row["details"] = details
         return row
 
@@ -1005,9 +992,8 @@ def grade(
             rows[i] = grade_one(files[i])
             rows[i]["regraded"] = True
             rows[i]["seconds_first"] = first["seconds"]
-            if not rows[i]["status"].startswith(
-                "timeout"
-            ):  # it finished alone: a neighbour had cost it the time
+            # it finished alone: a neighbour had cost it the time
+            if not rows[i]["status"].startswith("timeout"):
                 rows[i]["status"] += f" ({REGRADED} after a timeout next to other submissions)"
     finally:
         for worker in workers:
@@ -1067,9 +1053,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument(
-        "--worker", nargs=6, help=argparse.SUPPRESS
-    )  # internal: the trusted test process
+    # internal: the trusted test process
+    parser.add_argument("--worker", nargs=6, help=argparse.SUPPRESS)
     parser.add_argument("notebook", nargs="?", help="master: two-digit number or file stem")
     parser.add_argument("submissions", nargs="*", help="submitted .ipynb files or folders of them")
     parser.add_argument(

@@ -288,9 +288,8 @@ def _isolation(source: Path, results: Path) -> str:
     from tools.grading.sandbox import SandboxUnavailable, check_bwrap
 
     try:
-        if os.environ.get(
-            "RNN_GRADESCOPE_NO_BWRAP"
-        ):  # as in a container that refuses namespaces (tests)
+        # as in a container that refuses namespaces (tests)
+        if os.environ.get("RNN_GRADESCOPE_NO_BWRAP"):
             raise SandboxUnavailable("RNN_GRADESCOPE_NO_BWRAP is set")
         check_bwrap()
         return "bwrap"
@@ -308,9 +307,8 @@ def _isolation(source: Path, results: Path) -> str:
         for path in [top, *top.rglob("*")]:
             path.chmod(path.stat().st_mode | stat.S_IROTH | (stat.S_IXOTH if path.is_dir() else 0))
     for folder in (source, *source.parents):
-        folder.chmod(
-            folder.stat().st_mode | stat.S_IXOTH
-        )  # enter, not list, the way to the course code
+        # enter, not list, the way to the course code
+        folder.chmod(folder.stat().st_mode | stat.S_IXOTH)
     return "user"
 
 

@@ -63,9 +63,8 @@ LAUNCH = (
     "import os, resource, sys; n = int(sys.argv[1]); resource.setrlimit(resource.RLIMIT_NPROC, (n, n)); "
     "os.execv(sys.argv[2], sys.argv[2:])"
 )
-PREFLIGHT = (
-    "import IPython, numpy, traitlets"  # what the agent imports before it runs the submission
-)
+# what the agent imports before it runs the submission
+PREFLIGHT = "import IPython, numpy, traitlets"
 FILE_BYTES = 256 * 1024 * 1024
 
 

@@ -106,17 +106,15 @@ def main() -> None:
             names[name] = {"kind": "value", "value": value}
     wire.send(sock, {"errors": errors, "names": names})
     while True:
-        request = wire.recv(
-            sock, functions=course_callable
-        )  # a hidden test may pass a utils function in
+        # a hidden test may pass a utils function in
+        request = wire.recv(sock, functions=course_callable)
         function = shell.user_ns.get(request["call"])
         try:
             if function is None:
                 raise NameError(f"name {request['call']!r} is not defined")
-            _seed_everything(
-                0
-            )  # the same random state before every call: a model the student builds here gets the
+            # the same random state before every call: a model the student builds here gets the
             # initial weights it would get in the master's seeded scorer, and two gradings give the same numbers
+            _seed_everything(0)
             result = function(*request["args"], **request["kwargs"])
         except Exception as error:
             wire.send(sock, _exception(error))

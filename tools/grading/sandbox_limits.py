@@ -117,9 +117,8 @@ class CgroupV1:
                 self.dirs[controller] = folder
             memory = str(limits.memory_mb * 1024 * 1024)
             self._write("memory", "memory.limit_in_bytes", memory)
-            self._write(
-                "memory", "memory.memsw.limit_in_bytes", memory, optional=True
-            )  # no swap either
+            # no swap either
+            self._write("memory", "memory.memsw.limit_in_bytes", memory, optional=True)
             self._write("pids", "pids.max", str(limits.pids))
             self._write("cpu", "cpu.cfs_period_us", str(CPU_PERIOD_US))
             self._write("cpu", "cpu.cfs_quota_us", str(int(limits.cpus * CPU_PERIOD_US)))

@@ -49,9 +49,16 @@ _HEADER = struct.Struct(">QQ")
 #: Keras classes that carry code or read files (a vocabulary or a SavedModel path); refused in a received config,
 #: and so are their subclasses
 KERAS_REFUSED = {
-    "Lambda", "TFSMLayer", "TextVectorization", "StringLookup", "IntegerLookup", "IndexLookup", "JaxLayer",
-    "FlaxLayer", "TorchModuleWrapper",
-}  # fmt: skip
+    "Lambda",
+    "TFSMLayer",
+    "TextVectorization",
+    "StringLookup",
+    "IntegerLookup",
+    "IndexLookup",
+    "JaxLayer",
+    "FlaxLayer",
+    "TorchModuleWrapper",
+}
 #: special entries of a Keras config that carry plain values (``__lambda__``, ``__typespec__``... are refused)
 _KERAS_PLAIN = {"__keras_tensor__", "__slice__", "__ellipsis__", "__numpy__", "__tensor__"}
 #: names in Keras's function modules that are not model functions
@@ -243,9 +250,8 @@ def decode(tree, arrays: dict[str, np.ndarray], depth: int = 0, functions: bool 
     if tag == "$partial":
         if type(body) is not list or len(body) != 3:
             raise WireError("$partial needs [function, args, kwargs]")
-        fn = decode(
-            body[0], arrays, depth + 1, True
-        )  # the plain function: wrapped once, as the partial
+        # the plain function: wrapped once, as the partial
+        fn = decode(body[0], arrays, depth + 1, True)
         args, kwargs = (decode(v, arrays, depth + 1, functions) for v in body[1:])
         if (
             not isinstance(fn, types.FunctionType)
@@ -315,9 +321,10 @@ def _decode_pandas(tag, body, arrays, depth):
         return index(body)
     if tag == "$series":
         return pd.Series(
-            _array(body.get("data"), arrays), index=index(body.get("index")),
+            _array(body.get("data"), arrays),
+            index=index(body.get("index")),
             name=decode(body.get("name"), arrays, depth + 1),
-        )  # fmt: skip
+        )
     columns = [decode(c, arrays, depth + 1) for c in body.get("columns", [])]
     data = [_array(i, arrays) for i in body.get("data", [])]
     if len(columns) != len(data):
@@ -542,9 +549,8 @@ def _decode_keras(config, weights: list[np.ndarray], sandbox_side: bool = False)
     if type(config) is not dict:
         raise NotPlainData("a Keras object must cross as its config (a dict)")
     compile_config = config.get("compile_config")
-    plain = _without(
-        config, "compile_config"
-    )  # nested models' compile configs too: checked apart, or dropped
+    # nested models' compile configs too: checked apart, or dropped
+    plain = _without(config, "compile_config")
     has_model = check_keras_config(plain)
     fresh = has_model and not sandbox_side  # the trusted side rebuilds a model as architecture only
     arguments = (
@@ -579,9 +585,8 @@ def _build_counted(config):
 
     before = len(pending())
     try:
-        with StatelessScope(
-            initialize_variables=False
-        ):  # variables made here wait for an initialisation
+        # variables made here wait for an initialisation
+        with StatelessScope(initialize_variables=False):
             obj = keras.saving.deserialize_keras_object(config, safe_mode=True)
     finally:
         created = pending()[before:]

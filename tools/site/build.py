@@ -172,9 +172,8 @@ def merge_outputs(
     for cell, run in zip(mine, ran):
         cell.outputs = copy.deepcopy(run.get("outputs", []))
         cell.execution_count = run.get("execution_count")
-    if (
-        "widgets" in executed.metadata
-    ):  # the widgets' saved state: what their Output widgets displayed
+    # the widgets' saved state: what their Output widgets displayed
+    if "widgets" in executed.metadata:
         nb.metadata["widgets"] = copy.deepcopy(executed.metadata["widgets"])
     return nb
 
@@ -710,9 +709,8 @@ def copy_assets(out: Path) -> None:
             marker.write_text(str(src))
     for image in sorted((ROOT / "img").glob("*.png")):
         _copy_if_changed(image, out / "img" / image.name)
-    _copy_if_changed(
-        SOURCE / "_static" / "favicon.svg", out / "_static" / "favicon.svg"
-    )  # the decks' too
+    # the decks' too
+    _copy_if_changed(SOURCE / "_static" / "favicon.svg", out / "_static" / "favicon.svg")
 
 
 # --- weight: the theme's icon script and the decks' images ------------------------------------------------------------
@@ -720,8 +718,10 @@ def copy_assets(out: Path) -> None:
 #: pydata-sphinx-theme's Font Awesome script (every Font Awesome icon, 1.5 MB), which every page loads.
 FONTAWESOME = Path("_static") / "scripts" / "fontawesome.js"
 _FA_PACK = re.compile(r'var \w+=\{(?="?[\w-]+"?:\[\d+,\d+,\[)')
-_FA_ENTRY = re.compile(r'(?:"(?P<quoted>[^"]+)"|(?P<bare>[\w$]+)):\[\d+,\d+,\[(?P<aliases>[^\]]*)\],"[^"]*",'
-                       r'(?:"[^"]*"|\[[^\]]*\])\]')  # fmt: skip
+_FA_ENTRY = re.compile(
+    r'(?:"(?P<quoted>[^"]+)"|(?P<bare>[\w$]+)):\[\d+,\d+,\[(?P<aliases>[^\]]*)\],"[^"]*",'
+    r'(?:"[^"]*"|\[[^\]]*\])\]'
+)
 _FA_CLASS = re.compile(r"\bfa-([a-z0-9-]+)")
 _SOURCE_MAP = re.compile(r"\n?//# sourceMappingURL=\S+\s*$")
 
@@ -781,9 +781,8 @@ def slim_site_fontawesome(out: Path) -> tuple[int, int] | None:
         print(f"warning: {FONTAWESOME} left whole: {error}", file=sys.stderr)
         return None
     path.write_text(slim, encoding="utf-8")
-    path.with_name(path.name + ".map").unlink(
-        missing_ok=True
-    )  # maps the whole script, not this one
+    # maps the whole script, not this one
+    path.with_name(path.name + ".map").unlink(missing_ok=True)
     return len(script.encode()), len(slim.encode())
 
 
@@ -928,6 +927,7 @@ def build_site(
     # Sphinx always writes to the same folder of the cache, so that its incremental build stays valid (MyST-NB
     # writes the output images next to it, in ../jupyter_execute, and the doctrees point there); then we copy.
     html = cache / f"build-{mode}" / "html"
+    # fmt: skip: the command line as typed, each flag beside its value
     command = [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-W", "--keep-going", "-c", str(SOURCE),
                "-d", str(cache / f"build-{mode}" / "doctrees"), str(src), str(html)]  # fmt: skip
     start = time.perf_counter()
@@ -968,9 +968,8 @@ def build_slides(
         "../_static/mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"
     )
     config.SlidesExporter.reveal_number = "c/t"
-    config.SlidesExporter.reveal_theme = (
-        "white"  # its fonts ship with reveal.js ("simple" loads Google Fonts)
-    )
+    # its fonts ship with reveal.js ("simple" loads Google Fonts)
+    config.SlidesExporter.reveal_theme = "white"
     exporter = SlidesExporter(
         config=config,
         extra_template_basedirs=[str(SOURCE / "templates")],
@@ -1047,9 +1046,12 @@ def browser(profile: Path, blocked: list[str] | None = None) -> Iterator:
     profile.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         context = p.chromium.launch_persistent_context(
-            str(profile), executable_path=executable, headless=True, args=CHROMIUM_ARGS,
+            str(profile),
+            executable_path=executable,
+            headless=True,
+            args=CHROMIUM_ARGS,
             viewport={"width": 1280, "height": 900},
-        )  # fmt: skip
+        )
         try:
             context.route("**/*", only_local)
             yield context
@@ -1249,8 +1251,12 @@ def audit_summary(report: dict) -> dict:
     code = [px for s in slides for px in s["code_px"]]
     alts = report["alts"]
     return {
-        "axe": {rule: f"{v['impact']}: {v['nodes']} nodes" for rule, v in sorted(report["axe"].items())},
-        "axe serious/critical nodes": sum(v["nodes"] for v in report["axe"].values() if v["impact"] in ("serious", "critical")),
+        "axe": {
+            rule: f"{v['impact']}: {v['nodes']} nodes" for rule, v in sorted(report["axe"].items())
+        },
+        "axe serious/critical nodes": sum(
+            v["nodes"] for v in report["axe"].values() if v["impact"] in ("serious", "critical")
+        ),
         "pages": report["pages"],
         "slides": len(slides),
         "slides taller than one screen": f"{sum(s['tall'] for s in slides)} ({sum(s['tall'] for s in slides) / max(len(slides), 1):.0%})",
@@ -1258,14 +1264,22 @@ def audit_summary(report: dict) -> dict:
         "code cells cut at the right edge (not keyboard-scrollable)": f"{sum(s['code_cut'] for s in slides)} of {sum(s['code_cells'] for s in slides)}",
         "code cells wider than their box": sum(s["code_wide"] for s in slides),
         "tables cut (not keyboard-scrollable)": sum(s["tables_cut"] for s in slides),
-        "tables wider than their box (keyboard-scrollable)": sum(s.get("tables_wide", 0) for s in slides),
+        "tables wider than their box (keyboard-scrollable)": sum(
+            s.get("tables_wide", 0) for s in slides
+        ),
         "median words per slide": statistics.median(s["words"] for s in slides) if slides else 0,
-        "body text px (min / median)": f"{min(body):.1f} / {statistics.median(body):.1f}" if body else "-",
-        "code px (min / median)": f"{min(code):.1f} / {statistics.median(code):.1f}" if code else "-",
+        "body text px (min / median)": f"{min(body):.1f} / {statistics.median(body):.1f}"
+        if body
+        else "-",
+        "code px (min / median)": f"{min(code):.1f} / {statistics.median(code):.1f}"
+        if code
+        else "-",
         "images": len(alts),
-        "images with a generic or no alt text": sum(1 for a in alts if a is None or GENERIC_ALT.search(a)),
+        "images with a generic or no alt text": sum(
+            1 for a in alts if a is None or GENERIC_ALT.search(a)
+        ),
         "empty table headers": report["empty_th"],
-    }  # fmt: skip
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -1283,8 +1297,13 @@ def main(argv: list[str] | None = None) -> int:
         "--slides-only", action="store_true", help="build only site/slides/ (make slides)"
     )
     parser.add_argument("--no-screenshots", action="store_true", help="do not refresh img/site/")
-    parser.add_argument("--audit", type=Path, metavar="SITE", help="audit a built site (axe-core, the slides at "
-                        "1280 x 720) and print its numbers as JSON; builds nothing")  # fmt: skip
+    parser.add_argument(
+        "--audit",
+        type=Path,
+        metavar="SITE",
+        help="audit a built site (axe-core, the slides at "
+        "1280 x 720) and print its numbers as JSON; builds nothing",
+    )
     parser.add_argument(
         "notebooks", nargs="*", type=Path, help="only these notebooks (default: all)"
     )

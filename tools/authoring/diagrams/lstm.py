@@ -21,20 +21,11 @@ TITLES = {
     "output": r"output gate: $o_t = \sigma(x_t W_o + h_{t-1} U_o + b_o)$, $h_t = o_t \odot \tanh(c_t)$",
 }
 
-TOP, BUS, GATE, MID = (
-    4.6,
-    1.5,
-    2.6,
-    3.6,
-)  # y of the cell-state line, the input bus, the gate layers, products
+# y of the cell-state line, the input bus, the gate layers, products
+TOP, BUS, GATE, MID = (4.6, 1.5, 2.6, 3.6)
 GW, GH = 0.75, 0.6  # gate box size
-XF, XI, XG, XO, XT = (
-    3.0,
-    4.5,
-    5.7,
-    7.2,
-    8.6,
-)  # x of forget, input, candidate, output gates and tanh(c)
+# x of forget, input, candidate, output gates and tanh(c)
+XF, XI, XG, XO, XT = (3.0, 4.5, 5.7, 7.2, 8.6)
 
 
 def draw_lstm(highlight: str | None = None) -> Figure:

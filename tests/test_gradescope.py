@@ -1,5 +1,5 @@
 """The Gradescope autograder archives (tools.grading.gradescope), run as Gradescope runs them: their own setup.sh into one
-fresh virtual environment, then run_autograder on solved, blank, public-only-partial and hostile submissions
+fresh virtual environment, then run_autograder on master, solved, blank, public-only-partial and hostile submissions
 of notebooks 01, 02b and 06 in temporary /autograder roots; scores equal tools.grading.grade's; the hostile set of notebook
 01 (tests/test_grading_hostile.py) through the driver with namespaces unavailable (the student's code as
 a uid of its own); a broken set-up scores every question 0 with the reason."""
@@ -56,9 +56,11 @@ PARTIAL = {
         "    return 2.0 if np.isnan(np.asarray(temps, dtype=float)).any() else 2.25\n",
     ),
 }
-#: the lecture version ("master") is left out: tests/test_grading.py grades it for every notebook, and a TA uploads
-#: student versions
+#: what tools.grading.grade grades here beside run_autograder; the lecture version ("master") goes through
+#: run_autograder only and must score full marks on every question, which tests/test_grading.py asserts
+#: tools.grading.grade gives it (for every notebook)
 KINDS = ("solved", "blank", "partial", "hostile")
+GRADESCOPE_KINDS = ("master", *KINDS)
 #: what the public-only partial submission scores: the public share (10%) of its question's points
 PUBLIC_PARTIAL = {"01": 0.1, "02b": 0.2, "06": 0.1}
 HOSTILE_TIMEOUT = 30  # seconds per submission (tests/test_grading_hostile.py: 40 s, with --jobs 2)
@@ -205,7 +207,7 @@ def _forging_cell(results_file: Path) -> str:
 
 
 def _submissions(notebook: str, folder: Path, results_file: Path) -> dict[str, Path]:
-    """solved, blank, public-only partial (one answer passes only its public cases: PARTIAL) and hostile
+    """master, solved, blank, public-only partial (one answer passes only its public cases: PARTIAL) and hostile
     (the partial one, plus a cell that forges results.json and reads whatever it can of the course folder)."""
     master = grading.resolve_master(notebook)
     master_nb = nbformat.read(master, as_version=4)
@@ -220,6 +222,7 @@ def _submissions(notebook: str, folder: Path, results_file: Path) -> dict[str, P
     hostile.cells.insert(at, nbformat.v4.new_code_cell(_forging_cell(results_file)))
     paths = {}
     for name, nb in [
+        ("master", master_nb),
         ("solved", solved),
         ("blank", blank),
         ("partial", partial),
@@ -240,13 +243,13 @@ def _grade_locally(notebook: str, submissions: list[Path], csv: Path) -> list[di
 @pytest.mark.parametrize("notebook", NOTEBOOKS)
 def test_gradescope_scores_equal_tools_grade(course, scratch, notebook):
     """Every kind of submission scores on the simulated Gradescope exactly what tools.grading.grade gives it (one run of
-    run_autograder grades the five, each in its own root)."""
+    run_autograder grades the five, each in its own root; tools.grading.grade grades all but the master here)."""
     archives, venv = course
     isolation = ISOLATION[notebook] if os.geteuid() == 0 else "bwrap"
     tmp_path = scratch / f"equal-{notebook}"
     folder = tmp_path / "subs"
     folder.mkdir(parents=True)
-    roots = {kind: tmp_path / f"autograder-{kind}" for kind in KINDS}
+    roots = {kind: tmp_path / f"autograder-{kind}" for kind in GRADESCOPE_KINDS}
     subs = _submissions(notebook, folder, roots["hostile"] / "results" / "results.json")
     extra = {"RNN_GRADESCOPE_NO_BWRAP": "1"} if isolation == "user" else {}
     started = time.monotonic()
@@ -256,8 +259,8 @@ def test_gradescope_scores_equal_tools_grade(course, scratch, notebook):
             run_autograder,
             archives[notebook],
             venv,
-            [roots[k] for k in KINDS],
-            [subs[k] for k in KINDS],
+            [roots[k] for k in GRADESCOPE_KINDS],
+            [subs[k] for k in GRADESCOPE_KINDS],
             **extra,
         )
         rows = _grade_locally(notebook, [subs[k] for k in KINDS], tmp_path / "grades.csv")
@@ -268,8 +271,11 @@ def test_gradescope_scores_equal_tools_grade(course, scratch, notebook):
     assert code == 0, found
     master = grading.resolve_master(notebook)
     questions = student.question_names(nbformat.read(master, as_version=4))
-    possible = sum(grading.question_points(master).values())
-    for kind, results in zip(KINDS, found):
+    points = grading.question_points(master)
+    possible = sum(points.values())
+    full = {**points, "total": possible, "status": "full marks (tests/test_grading.py)"}
+    by_kind["master"] = full
+    for kind, results in zip(GRADESCOPE_KINDS, found):
         row = by_kind[kind]
         print(
             f"{notebook} {isolation} {kind}: gradescope {results['score']} tools.grading.grade {row['total']} "
@@ -292,9 +298,10 @@ def test_gradescope_scores_equal_tools_grade(course, scratch, notebook):
             "bubblewrap sandbox" if isolation == "bwrap" else "unprivileged user of its own"
         )
         assert mode_words in results["output"], results["output"]
-    totals = {k: by_kind[k]["total"] for k in KINDS}
+    totals = {k: by_kind[k]["total"] for k in GRADESCOPE_KINDS}
     partial_points = PUBLIC_PARTIAL[notebook]
     expected = {
+        "master": possible,
         "solved": possible,
         "blank": 0.0,
         "partial": partial_points,
@@ -307,7 +314,7 @@ def test_gradescope_scores_equal_tools_grade(course, scratch, notebook):
     assert "forged" not in json.dumps(forged) and forged["score"] == partial_points, forged
     print(
         f"{notebook}: tools.grading.grade {local_seconds:.1f} s, run_autograder {gradescope_seconds:.1f} s for "
-        f"{len(KINDS)} submissions (load {os.getloadavg()[0]:.1f})"
+        f"{len(GRADESCOPE_KINDS)} submissions (load {os.getloadavg()[0]:.1f})"
     )
 
 

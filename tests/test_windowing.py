@@ -50,19 +50,25 @@ CASES = [
 ]
 
 
+def _window_kwargs(case: tuple, **extra) -> dict:
+    """The keyword arguments of both windowing functions for one of :data:`CASES`."""
+    length, stride, rate, batch, start, end = case
+    names = (
+        "sequence_length",
+        "sequence_stride",
+        "sampling_rate",
+        "batch_size",
+        "start_index",
+        "end_index",
+    )
+    return dict(zip(names, (length, stride, rate, batch, start, end)), **extra)
+
+
 @pytest.mark.parametrize("case", CASES)
 @pytest.mark.parametrize("with_targets", [True, False])
 def test_identical_batches_to_keras_without_shuffle(case, with_targets):
-    length, stride, rate, batch, start, end = case
     data, targets = series()
-    kwargs = dict(
-        sequence_length=length,
-        sequence_stride=stride,
-        sampling_rate=rate,
-        batch_size=batch,
-        start_index=start,
-        end_index=end,
-    )
+    kwargs = _window_kwargs(case)
     t = targets if with_targets else None
     ours = batches(timeseries_dataset(data, t, **kwargs))
     theirs = batches(keras.utils.timeseries_dataset_from_array(data, t, **kwargs))
@@ -86,18 +92,8 @@ def window_set(ds) -> list:
 
 @pytest.mark.parametrize("case", CASES)
 def test_same_set_of_windows_as_keras_with_shuffle(case):
-    length, stride, rate, batch, start, end = case
     data, targets = series()
-    kwargs = dict(
-        sequence_length=length,
-        sequence_stride=stride,
-        sampling_rate=rate,
-        batch_size=batch,
-        start_index=start,
-        end_index=end,
-        shuffle=True,
-        seed=3,
-    )
+    kwargs = _window_kwargs(case, shuffle=True, seed=3)
     ours = timeseries_dataset(data, targets, **kwargs)
     theirs = keras.utils.timeseries_dataset_from_array(data, targets, **kwargs)
     assert window_set(ours) == window_set(theirs)

@@ -52,7 +52,6 @@ CASES = [
 
 def _window_kwargs(case: tuple, **extra) -> dict:
     """The keyword arguments of both windowing functions for one of :data:`CASES`."""
-    length, stride, rate, batch, start, end = case
     names = (
         "sequence_length",
         "sequence_stride",
@@ -61,7 +60,7 @@ def _window_kwargs(case: tuple, **extra) -> dict:
         "start_index",
         "end_index",
     )
-    return dict(zip(names, (length, stride, rate, batch, start, end)), **extra)
+    return dict(zip(names, case, strict=True), **extra)
 
 
 @pytest.mark.parametrize("case", CASES)

@@ -1,10 +1,14 @@
-"""Shared test set-up: the repository on sys.path, the local data copy, the CI-mode site (built once per session),
-the order of the run, and two timing reports (notebooks, test files)."""
+"""Shared test set-up: the repository on sys.path, the local data copy, the session's folder and site cache, the
+CI-mode site (built once per session), the order and grouping of the run (``make test`` runs it in parallel
+workers with pytest-xdist), and two timing reports (notebooks, test files)."""
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -24,60 +28,128 @@ if "RNN_COURSE_DATA" not in os.environ and SHARED_DATA.is_dir():
     os.environ["RNN_COURSE_DATA"] = str(SHARED_DATA)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-#: notebook file name -> seconds, filled by tests/test_notebooks.py
-NOTEBOOK_TIMES: dict[str, float] = {}
+#: One folder per test session, shared by the parallel workers (they inherit the environment of the process that
+#: starts them, which imports this file first). It holds the session's site cache: the notebook tests and the site
+#: build share their runs there, and nothing is written into the repository while the grading tests check that
+#: no file of the course changes.
+if "RNN_TEST_SESSION_DIR" not in os.environ:
+    os.environ["RNN_TEST_SESSION_DIR"] = tempfile.mkdtemp(prefix="rnn-test-session-")
+    atexit.register(shutil.rmtree, os.environ["RNN_TEST_SESSION_DIR"], True)
+SESSION_DIR = Path(os.environ["RNN_TEST_SESSION_DIR"])
+os.environ["RNN_COURSE_SITE_CACHE"] = str(SESSION_DIR / "site-cache")
+
+#: notebook file name -> seconds, from tests/test_notebooks.py's reports (None: the site build ran it)
+NOTEBOOK_TIMES: dict[str, float | None] = {}
 #: test file -> seconds (set-up, call and tear-down of its tests)
 FILE_TIMES: dict[str, float] = defaultdict(float)
 
 
 NOTEBOOKS_FIRST = "tests/test_notebooks.py::test_notebook_executes"
 COLAB_CHECK = "tests/test_colab.py::test_every_notebook_runs_in_the_colab_replica"
-#: the Colab check started in the background at collection: process, report, log, started
-BACKGROUND: dict = {}
+#: the two files that share the built site: one work unit, so the site is built once
+SITE_FILES = ("tests/test_site.py", "tests/test_accessibility.py")
+#: files whose tests take minutes, longest first (a fresh clone's run, 2 cores): handed out first, so that no
+#: worker starts one of them when the others are nearly done. An order only: a file not listed runs after them.
+SLOW_FILES = (
+    "tests/test_gradescope.py",
+    "tests/test_grading.py",
+    "tests/test_grading_trusted.py",
+    "tests/test_grading_hostile.py",
+    "tests/test_exercise_design_late.py",
+    "tests/test_sandbox_isolation.py",
+    "tests/test_chollet_protocol.py",
+)
+#: the Colab check started in the background at collection (one per session, whichever process starts it)
+COLAB_DIR = SESSION_DIR / "colab-check"
 
 
+def work_unit(item: pytest.Item) -> str | None:
+    """The parallel workers' unit of work (an ``xdist_group``): a test file, so its module fixtures are built
+    once; the two site files together; each notebook's run on its own (None), so the notebooks spread over
+    the workers."""
+    nodeid = item.nodeid.split("@")[0]
+    file = nodeid.split("::")[0]
+    if nodeid.split("[")[0] == NOTEBOOKS_FIRST:
+        return None
+    return "site" if file in SITE_FILES else Path(file).stem
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Run the notebooks first: their executed copies go to the site's execution cache
-    (tests/test_notebooks.py), so the site that tests/test_site.py and tests/test_accessibility.py
-    build later reuses them instead of running every notebook a second time. The Colab check's test
-    comes last: it waits for the check that :func:`pytest_collection_finish` started."""
+    """Order and group the run. The notebooks come first: their runs go to the session's site cache, where
+    the site that tests/test_site.py and tests/test_accessibility.py build reads them (a run still going on
+    in another worker is waited for, not repeated: tools.site.build.run_or_reuse). Then the site, the slow
+    files longest first, the rest; the Colab check's file comes last: its test waits for the check that
+    :func:`pytest_collection_finish` started."""
 
-    def rank(item: pytest.Item) -> int:
-        name = item.nodeid.split("[")[0]
-        return 0 if name == NOTEBOOKS_FIRST else 2 if name == COLAB_CHECK else 1
+    def rank(item: pytest.Item) -> tuple[int, int]:
+        nodeid = item.nodeid.split("@")[0]
+        file = nodeid.split("::")[0]
+        if nodeid.split("[")[0] == NOTEBOOKS_FIRST:
+            return (0, 0)
+        if file in SITE_FILES:
+            return (1, 0)
+        if file in SLOW_FILES:
+            return (2, SLOW_FILES.index(file))
+        return (4, 0) if file == COLAB_CHECK.split("::")[0] else (3, 0)
 
     items.sort(key=rank)
+    for item in items:
+        unit = work_unit(item)
+        if unit is not None:
+            item.add_marker(pytest.mark.xdist_group(unit))
 
 
 def colab_check_command(report: Path) -> list[str]:
-    """``tools.colab.check`` as its test runs it, at a low priority (nice 10)."""
+    """``tools.colab.check`` as its test runs it, at a lower priority (nice 5)."""
     check = [sys.executable, "-m", "tools.colab.check", "--strict", "--timeout", "1200"]
-    return ["nice", "-n", "10", *check, "--report", str(report)]
+    return ["nice", "-n", "5", *check, "--report", str(report)]
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """When the Colab check is selected (and Colab's Python is here), start it now, in the background
-    at nice 10: it uses the cores the other tests leave idle (sandbox time-outs, the browser) instead
-    of adding its whole time at the end. Its test waits for it and checks its report."""
+    """When the Colab check is selected (and Colab's Python is here), start it now, in the background at
+    nice 5: it uses the cores the other tests leave idle (sandbox time-outs, the browser) instead of adding
+    its whole time at the end. Every parallel worker collects; the first to claim ``COLAB_DIR`` starts it.
+    Its test, in whichever worker, waits for its exit status file and checks its report."""
     if session.config.option.collectonly or not any(
-        item.nodeid == COLAB_CHECK for item in session.items
+        item.nodeid.split("@")[0] == COLAB_CHECK for item in session.items
     ):
         return
     from tools.colab import check
 
     if check.find_python(check.python_version()) is None:
         return  # the test skips, saying so
-    folder = Path(tempfile.mkdtemp(prefix="rnn-colab-check-"))
-    report, log = folder / "report.json", folder / "log.txt"
+    try:
+        COLAB_DIR.mkdir(parents=True)
+    except FileExistsError:
+        return  # another worker started it
+    report, log, status = COLAB_DIR / "report.json", COLAB_DIR / "log.txt", COLAB_DIR / "status"
+    # the exit status is written last, through a rename: its test reads it as "the check has ended"
+    wrapper = 'started=$(date +%s); "$@"; echo "$? $(( $(date +%s) - started ))" > "$0.tmp" && mv "$0.tmp" "$0"'
     with open(log, "w") as out:
         process = subprocess.Popen(
-            colab_check_command(report),
+            ["sh", "-c", wrapper, str(status), *colab_check_command(report)],
             cwd=ROOT,
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its kernels too end with it (pytest_sessionfinish)
         )
-    BACKGROUND.update(process=process, report=report, log=log, started=time.monotonic())
+    (COLAB_DIR / "pid").write_text(str(process.pid))
+
+
+def colab_check_result(timeout: float) -> tuple[int, float, str, Path] | None:
+    """(exit status, seconds, log, report) of the check started at collection, once it has ended; None if
+    none was started. Waits at most ``timeout`` seconds."""
+    if not (COLAB_DIR / "pid").exists():
+        return None
+    status, deadline = COLAB_DIR / "status", time.monotonic() + timeout
+    while not status.exists():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the Colab check did not end in {timeout:.0f} s")
+        time.sleep(2)
+    code, seconds = status.read_text().split()
+    log = (COLAB_DIR / "log.txt").read_text(encoding="utf-8", errors="replace")
+    return int(code), float(seconds), log, COLAB_DIR / "report.json"
 
 
 @pytest.fixture(scope="session")
@@ -96,22 +168,29 @@ def built(tmp_path_factory) -> Path:
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """A Colab check still running when the session ends (its test was not reached) is ended."""
-    process = BACKGROUND.get("process")
-    if process is not None and process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=60)
+    """A Colab check still running when the session ends (its test was not reached) is ended: by the process
+    that made the session's folder (the one that started the parallel workers, or the only one)."""
+    if hasattr(session.config, "workerinput") or not (COLAB_DIR / "pid").exists():
+        return
+    if not (COLAB_DIR / "status").exists():
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(int((COLAB_DIR / "pid").read_text()), signal.SIGTERM)
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Per-file times, and the notebooks' run times (reported by each notebook test, in any worker)."""
     FILE_TIMES[report.nodeid.split("::")[0]] += report.duration
+    for name, value in report.user_properties:
+        if name == "notebook_seconds" and report.when == "call":
+            NOTEBOOK_TIMES[report.nodeid.split("[")[1].split("]")[0] + ".ipynb"] = value
 
 
 def pytest_terminal_summary(terminalreporter):
     if NOTEBOOK_TIMES:
         terminalreporter.section("notebook execution times (CI parameters)")
         for name, seconds in sorted(NOTEBOOK_TIMES.items()):
-            terminalreporter.write_line(f"{name:45s} {seconds:7.1f} s")
+            shown = "run by the site build" if seconds is None else f"{seconds:7.1f} s"
+            terminalreporter.write_line(f"{name:45s} {shown}")
     if FILE_TIMES:
         terminalreporter.section("time per test file")
         for name, seconds in sorted(FILE_TIMES.items(), key=lambda kv: -kv[1]):

@@ -9,7 +9,6 @@ import inspect
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import conftest  # the same module object pytest loaded
@@ -309,11 +308,9 @@ def test_every_notebook_runs_in_the_colab_replica(tmp_path: Path) -> None:
             f"COLAB CHECK SKIPPED: Python {version} (Colab's) not found: `pyenv install {version}`"
         )
     # started at collection (tests/conftest.py), running beside the other tests; else now
-    if conftest.BACKGROUND:
-        process, report_path = conftest.BACKGROUND["process"], conftest.BACKGROUND["report"]
-        returncode = process.wait()
-        output = conftest.BACKGROUND["log"].read_text(encoding="utf-8", errors="replace")
-        seconds = time.monotonic() - conftest.BACKGROUND["started"]
+    background = conftest.colab_check_result(timeout=3600)
+    if background is not None:
+        returncode, seconds, output, report_path = background
         print(f"Colab check: {seconds:.0f} s in the background")
     else:
         report_path = tmp_path / "report.json"

@@ -60,7 +60,8 @@ ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
 STUDENT = ROOT / "student"
 SOURCE = ROOT / "site_src"
-CACHE = ROOT / ".cache" / "site"
+#: The execution cache; ``RNN_COURSE_SITE_CACHE`` moves it (the test suite keeps its own, outside the repository).
+CACHE = Path(os.environ.get("RNN_COURSE_SITE_CACHE") or ROOT / ".cache" / "site")
 SITE = ROOT / "site"
 SCREENSHOTS = ROOT / "img" / "site"
 MODES = ("lecture", "ci")
@@ -178,19 +179,46 @@ def merge_outputs(
     return nb
 
 
+@contextlib.contextmanager
+def _locked(target: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``target``'s cache entry: two processes that need the same run (the notebook
+    tests and the site build, in parallel test workers) run it once; the second waits and reads the cache."""
+    import fcntl
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target.with_suffix(".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def run_or_reuse(
+    path: Path, mode: str, cache: Path = CACHE
+) -> tuple[nbformat.NotebookNode, float | None]:
+    """The executed copy of notebook ``path`` in ``mode`` and the seconds its run took: read from the cache
+    (``None`` seconds) or executed now and cached. Holds the entry's lock while it runs."""
+    path = Path(path)
+    target = cache_path(path, mode, cache)
+    with _locked(target):
+        if target.is_file():
+            return nbformat.read(target, as_version=4), None
+        with tempfile.TemporaryDirectory(prefix="rnn-course-site-") as tmp:
+            ran, seconds, _ = execute(path, mode=mode, out_dir=tmp)
+        store(path, ran, mode, cache)
+    return ran, seconds
+
+
 def executed_notebook(
     path: Path, mode: str, cache: Path = CACHE, log: Callable[[str], None] = print
 ) -> nbformat.NotebookNode:
     """Notebook ``path`` with the outputs of a ``mode`` run: from the cache, or executed (and cached) on a miss."""
     path = Path(path)
-    target = cache_path(path, mode, cache)
-    if target.is_file():
+    ran, seconds = run_or_reuse(path, mode, cache)
+    if seconds is None:
         log(f"{path.name}: cached")
-        ran = nbformat.read(target, as_version=4)
     else:
-        with tempfile.TemporaryDirectory(prefix="rnn-course-site-") as tmp:
-            ran, seconds, _ = execute(path, mode=mode, out_dir=tmp)
-        store(path, ran, mode, cache)
         log(f"{path.name}: executed in {seconds:.1f} s ({mode} mode)")
     return merge_outputs(nbformat.read(path, as_version=4), ran)
 

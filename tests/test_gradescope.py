@@ -25,7 +25,6 @@ import nbformat
 import pytest
 from test_grading_hostile import (
     ATTACKS,
-    MARKER,
     TYPED_PUBLIC,
     _attack,
     _marked_processes,
@@ -38,6 +37,9 @@ from tools.grading import gradescope
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = "01"
+#: marks this file's attack processes (tests/test_grading_hostile.py's attacks, which may run beside these in
+#: another worker, carry their own)
+MARKER = "rnn-course-gradescope-marker-2b9d"
 NOTEBOOKS = ("01", "02b", "06")
 #: the isolation each notebook is graded with: Gradescope's containers usually refuse bwrap's namespaces, so the
 #: unprivileged-user fallback is what most runs there get (it needs root: elsewhere bwrap)
@@ -439,7 +441,7 @@ def hostile(course, scratch):
             for z in [zipfile.ZipFile(archives[NOTEBOOK])]
             for name in z.namelist()
         },
-        "marked": _marked_processes(),
+        "marked": _marked_processes(MARKER),
         "left_by_student": sorted(_owned_by() - students_before),
         "results_mtime": (
             mtimes,
@@ -585,12 +587,12 @@ def test_the_agent_user_launcher_drops_privileges_and_reap_user_ends_its_daemons
         )
         subprocess.run([str(launcher), "-c", daemon], env=env, check=True, timeout=60)
         time.sleep(1)
-        assert _marked_processes() != [], (
+        assert _marked_processes(MARKER) != [], (
             "the daemon did not start: the check below would prove nothing"
         )
         grading.reap_user(user)
         time.sleep(0.5)
-        assert _marked_processes() == [], "expected reap_user to end the user's daemon"
+        assert _marked_processes(MARKER) == [], "expected reap_user to end the user's daemon"
     finally:
         shutil.rmtree(launcher.parent, ignore_errors=True)
 

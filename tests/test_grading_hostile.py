@@ -262,11 +262,13 @@ def _tree_digest(*folders: Path) -> dict[str, str]:
     return digest
 
 
-def _marked_processes() -> list[str]:
+def _marked_processes(marker: str = MARKER) -> list[str]:
+    """The processes whose command line carries ``marker`` (each test file that runs attacks has its own: the
+    files run side by side in parallel workers)."""
     found = []
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         try:
-            if MARKER.encode() in cmdline.read_bytes():
+            if marker.encode() in cmdline.read_bytes():
                 found.append(cmdline.parent.name)
         except OSError:
             pass

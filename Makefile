@@ -11,7 +11,7 @@ SITE_MODE ?= lecture
 BIN := $(VENV)/bin
 # make test runs pytest in parallel workers (pytest-xdist; tests/conftest.py groups and orders the work)
 PYTEST_WORKERS ?= 3
-PYTEST_ARGS ?= -n $(PYTEST_WORKERS) --dist loadgroup --no-loadscope-reorder
+PYTEST_ARGS ?= -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
 .PHONY: lab test install lint format sync figures student bench lecture colab-check site slides clean

@@ -46,7 +46,7 @@ FILE_TIMES: dict[str, float] = defaultdict(float)
 
 NOTEBOOKS_FIRST = "tests/test_notebooks.py::test_notebook_executes"
 COLAB_CHECK = "tests/test_colab.py::test_every_notebook_runs_in_the_colab_replica"
-#: the two files that share the built site: one work unit, so the site is built once
+#: the two files that share the built site (the ``built`` fixture)
 SITE_FILES = ("tests/test_site.py", "tests/test_accessibility.py")
 #: files whose tests take minutes, longest first (a fresh clone's run, 2 cores): handed out first, so that no
 #: worker starts one of them when the others are nearly done. An order only: a file not listed runs after them.
@@ -63,27 +63,16 @@ SLOW_FILES = (
 COLAB_DIR = SESSION_DIR / "colab-check"
 
 
-def work_unit(item: pytest.Item) -> str | None:
-    """The parallel workers' unit of work (an ``xdist_group``): a test file, so its module fixtures are built
-    once; the two site files together; each notebook's run on its own (None), so the notebooks spread over
-    the workers."""
-    nodeid = item.nodeid.split("@")[0]
-    file = nodeid.split("::")[0]
-    if nodeid.split("[")[0] == NOTEBOOKS_FIRST:
-        return None
-    return "site" if file in SITE_FILES else Path(file).stem
-
-
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Order and group the run. The notebooks come first: their runs go to the session's site cache, where
-    the site that tests/test_site.py and tests/test_accessibility.py build reads them (a run still going on
-    in another worker is waited for, not repeated: tools.site.build.run_or_reuse). Then the site, the slow
-    files longest first, the rest; the Colab check's file comes last: its test waits for the check that
-    :func:`pytest_collection_finish` started."""
+    """The order of the run. ``make test`` hands out whole test files to its parallel workers (pytest-xdist's
+    ``loadfile``, in this order), so a file's module fixtures are built once. The notebooks come first: their
+    runs go to the session's site cache, where the site that tests/test_site.py and tests/test_accessibility.py
+    build reads them (a run still going on in another worker is waited for, not repeated:
+    tools.site.build.run_or_reuse). Then the site files, the slow files longest first, the rest; the Colab
+    check's file comes last: its test waits for the check that :func:`pytest_collection_finish` started."""
 
     def rank(item: pytest.Item) -> tuple[int, int]:
-        nodeid = item.nodeid.split("@")[0]
+        nodeid = item.nodeid
         file = nodeid.split("::")[0]
         if nodeid.split("[")[0] == NOTEBOOKS_FIRST:
             return (0, 0)
@@ -94,10 +83,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         return (4, 0) if file == COLAB_CHECK.split("::")[0] else (3, 0)
 
     items.sort(key=rank)
-    for item in items:
-        unit = work_unit(item)
-        if unit is not None:
-            item.add_marker(pytest.mark.xdist_group(unit))
 
 
 def colab_check_command(report: Path) -> list[str]:
@@ -112,7 +97,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     its whole time at the end. Every parallel worker collects; the first to claim ``COLAB_DIR`` starts it.
     Its test, in whichever worker, waits for its exit status file and checks its report."""
     if session.config.option.collectonly or not any(
-        item.nodeid.split("@")[0] == COLAB_CHECK for item in session.items
+        item.nodeid == COLAB_CHECK for item in session.items
     ):
         return
     from tools.colab import check
@@ -153,17 +138,26 @@ def colab_check_result(timeout: float) -> tuple[int, float, str, Path] | None:
 
 
 @pytest.fixture(scope="session")
-def built(tmp_path_factory) -> Path:
-    """The website built in CI mode, once for the whole session (tests/test_site.py, tests/test_accessibility.py)."""
-    out = tmp_path_factory.mktemp("site") / "site"
-    start = time.perf_counter()
-    command = [sys.executable, "-m", "tools.site.build", "--mode", "ci", "--out", str(out)]
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=3600)
-    report = "\n".join(
-        line for line in result.stdout.splitlines() if not re.match(r"[IEW]\d{4} ", line)
-    )
-    print(f"site build (CI mode): {time.perf_counter() - start:.1f} s\n{report}")
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
+def built() -> Path:
+    """The website built in CI mode, once for the whole session (tests/test_site.py, tests/test_accessibility.py),
+    in the session's folder: the first worker that needs it builds it, under a lock; another one waits for it."""
+    import fcntl
+
+    out = SESSION_DIR / "site" / "site"
+    out.parent.mkdir(exist_ok=True)
+    with open(SESSION_DIR / "site.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (out.parent / "built").exists():
+            return out
+        start = time.perf_counter()
+        command = [sys.executable, "-m", "tools.site.build", "--mode", "ci", "--out", str(out)]
+        result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=3600)
+        report = "\n".join(
+            line for line in result.stdout.splitlines() if not re.match(r"[IEW]\d{4} ", line)
+        )
+        print(f"site build (CI mode): {time.perf_counter() - start:.1f} s\n{report}")
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
+        (out.parent / "built").touch()
     return out
 
 

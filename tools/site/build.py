@@ -137,10 +137,17 @@ def cache_path(path: Path, mode: str, cache: Path = CACHE) -> Path:
     return cache / mode / f"{Path(path).stem}-{cache_key(path, mode)}.ipynb"
 
 
-def store(path: Path, executed: nbformat.NotebookNode, mode: str, cache: Path = CACHE) -> Path:
+def store(
+    path: Path,
+    executed: nbformat.NotebookNode,
+    mode: str,
+    cache: Path = CACHE,
+    target: Path | None = None,
+) -> Path:
     """Cache an executed copy of notebook ``path`` (run in ``mode`` with no other parameters); older entries of
-    the same notebook and mode are removed. Returns the cache file."""
-    target = cache_path(path, mode, cache)
+    the same notebook and mode are removed. Returns the cache file. ``target``: the entry named before the run
+    (:func:`cache_path`), so that a notebook edited while it ran is not stored under its new key."""
+    target = target or cache_path(path, mode, cache)
     target.parent.mkdir(parents=True, exist_ok=True)
     for old in target.parent.glob(f"{Path(path).stem}-*.ipynb"):
         if old != target and re.fullmatch(
@@ -206,7 +213,7 @@ def run_or_reuse(
             return nbformat.read(target, as_version=4), None
         with tempfile.TemporaryDirectory(prefix="rnn-course-site-") as tmp:
             ran, seconds, _ = execute(path, mode=mode, out_dir=tmp)
-        store(path, ran, mode, cache)
+        store(path, ran, mode, cache, target)
     return ran, seconds
 
 

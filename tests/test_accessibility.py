@@ -371,3 +371,7 @@ def test_slides_fit_a_room(audited: dict) -> None:
     assert small == [], f"body text under 28 px at 1280 x 720: {small[:10]}"
     tall = sum(s["tall"] for s in slides) / len(slides)
     assert tall <= 0.15, f"{tall:.0%} of the slides are taller than the screen"
+    covered = [
+        (s["deck"], s["number"], s["controls_covered"]) for s in slides if s["controls_covered"]
+    ]
+    assert covered == [], f"navigation arrows covered by another element: {covered[:10]}"

@@ -1169,6 +1169,15 @@ _SLIDE_MEASURES = """() => {
         words: (clone.textContent.match(/\\w+/g) || []).length,
         images: Array.from(slide.querySelectorAll('img')).filter(shown).map(i => i.getAttribute('alt')),
         empty_th: Array.from(slide.querySelectorAll('th')).filter(t => !t.textContent.trim()).length,
+        // navigation buttons shown on this slide whose centre another element covers (a click would miss them)
+        controls_covered: Array.from(document.querySelectorAll('.reveal .controls button.enabled'))
+            .filter(b => {
+                const r = b.getBoundingClientRect();
+                if (!r.width || !r.height) return false;
+                const hit = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+                return !(hit && b.contains(hit));
+            })
+            .map(b => b.className.replace('enabled', '').trim()),
     };
 }"""
 
@@ -1296,6 +1305,9 @@ def audit_summary(report: dict) -> dict:
         "slides": len(slides),
         "slides taller than one screen": f"{sum(s['tall'] for s in slides)} ({sum(s['tall'] for s in slides) / max(len(slides), 1):.0%})",
         "slides taller than three screens": sum(s["screens"] > 3 for s in slides),
+        "slides whose navigation arrows are covered": sum(
+            bool(s.get("controls_covered")) for s in slides
+        ),
         "code cells cut at the right edge (not keyboard-scrollable)": f"{sum(s['code_cut'] for s in slides)} of {sum(s['code_cells'] for s in slides)}",
         "code cells wider than their box": sum(s["code_wide"] for s in slides),
         "tables cut (not keyboard-scrollable)": sum(s["tables_cut"] for s in slides),

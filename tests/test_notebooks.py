@@ -177,3 +177,42 @@ def test_lab_runs_on_the_jena_format(tmp_path: Path, monkeypatch) -> None:
         "DatasetChecksumWarning" in stderr and "passed every schema check (420,551 rows" in stderr
     )
     assert any("jena: " in text and "hourly rows" in text for text in _printed(nb))
+
+
+def test_02_slider_builds_its_widget_from_the_notebooks_cells() -> None:
+    """Notebook 02's slider cell with a widget front end (CI runs its static branch): the notebook's own
+    ``decades_axis``, ``show_power`` and slider cell build the widget and draw once with the sliders' values."""
+    import functools
+    import sys
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    nb = nbformat.read(ROOT / "notebooks" / "02_vanishing_exploding_gradients.ipynb", as_version=4)
+    cells = {c.get("id"): c.source for c in nb.cells if c.cell_type == "code"}
+    space = {
+        "np": np,
+        "plt": plt,
+        "sys": sys,
+        "MaxNLocator": MaxNLocator,
+        "FuncFormatter": FuncFormatter,
+        "MAX_N": 50,
+    }
+    exec(cells["nb02-012"], space)  # decades_axis
+    exec(cells["nb02-017"], space)  # show_power
+    calls = []
+    draw = space["show_power"]
+
+    @functools.wraps(draw)
+    def recorded(*args, **kwargs):
+        calls.append(kwargs)
+        return draw(*args, **kwargs)
+
+    space.update(show_power=recorded, INTERACTIVE=True, widget_front_end_available=lambda: True)
+    exec(cells["nb02-017-2"], space)
+    plt.close("all")
+    assert calls == [{"w": 0.9, "n": 50, "ax": None}], calls

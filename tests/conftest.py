@@ -85,9 +85,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=rank)
 
 
+#: seconds per cell in the Colab check's test: twice the slowest whole notebook there (06's lecture version, about
+#: 200 s), so that a hung reply (tools.colab.check.run_with_one_retry) costs minutes before its retry, not 20
+COLAB_CELL_TIMEOUT = 420
+
+
 def colab_check_command(report: Path) -> list[str]:
     """``tools.colab.check`` as its test runs it, at a lower priority (nice 5)."""
-    check = [sys.executable, "-m", "tools.colab.check", "--strict", "--timeout", "1200"]
+    check = [
+        sys.executable,
+        "-m",
+        "tools.colab.check",
+        "--strict",
+        "--timeout",
+        str(COLAB_CELL_TIMEOUT),
+    ]
     return ["nice", "-n", "5", *check, "--report", str(report)]
 
 

@@ -15,6 +15,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -132,6 +133,51 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             start_new_session=True,  # its kernels too end with it (pytest_sessionfinish)
         )
     (COLAB_DIR / "pid").write_text(str(process.pid))
+
+
+#: files whose tests run the local grader (its worker's command line names the master notebook, readable in the
+#: course folder) or leave solved notebooks readable in /tmp: the Gradescope hostile test, whose attacks run
+#: without namespaces and read every notebook they can find, must not run beside them (see readable_notebooks)
+EXPOSING_FILES = (
+    "tests/test_grading.py",
+    "tests/test_grading_trusted.py",
+    "tests/test_grading_hostile.py",
+    "tests/test_grading_wire.py",
+    "tests/test_sandbox_isolation.py",
+    "tests/test_exercise_rules.py",
+    "tests/test_exercise_design_early.py",
+    "tests/test_exercise_design_late.py",
+)
+
+
+@contextlib.contextmanager
+def readable_notebooks(exclusive: bool) -> Iterator[None]:
+    """A lock across the parallel workers: tests of :data:`EXPOSING_FILES` hold it shared; the Gradescope
+    hostile run holds it exclusive, so no other test's solved notebook is on the machine while its attacks
+    look for one (on Gradescope, a container holds one submission). A waiting exclusive holder closes the
+    gate to new shared holders, so it is not starved."""
+    import fcntl
+
+    with open(SESSION_DIR / "notebooks.gate", "a") as gate:
+        with open(SESSION_DIR / "notebooks.lock", "a") as lock:
+            fcntl.flock(gate, fcntl.LOCK_EX)
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+            finally:
+                fcntl.flock(gate, fcntl.LOCK_UN)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+@pytest.fixture(autouse=True)
+def _notebooks_shown(request: pytest.FixtureRequest) -> Iterator[None]:
+    if request.node.nodeid.split("::")[0] in EXPOSING_FILES:
+        with readable_notebooks(exclusive=False):
+            yield
+    else:
+        yield
 
 
 def colab_check_result(timeout: float) -> tuple[int, float, str, Path] | None:

@@ -117,7 +117,7 @@ def test_grading_works_with_the_course_and_venv_under_tmp_in_a_folder_with_a_spa
 ):
     """The course and a hard-linked venv under ``/tmp/.../with space/``: the master scores full marks."""
     top = Path("/tmp") / f"rnn grading {os.getpid()}"  # /tmp itself, whatever TMPDIR says
-    top.mkdir()
+    top.mkdir(mode=0o700)  # the master inside is no one else's to read
     try:
         course = top / "rnn course"
         _copy_course(course)

@@ -166,8 +166,9 @@ def test_context_bpc_matches_a_direct_computation(small_model, lookups):
         assert b == pytest.approx(-logp[np.arange(10), ids[targets]].mean() / math.log(2), rel=1e-5)
     with pytest.raises(ValueError, match="max"):
         T.context_bpc(small_model, ids[:5], [8], n_targets=3)
+    # the same batches as above: another batch size may change float32 logits in their last bits
     again, same_targets, every = T.context_bpc(
-        small_model, ids, [1, 4], n_targets=10, seed=0, per_target=True
+        small_model, ids, [1, 4], n_targets=10, seed=0, batch_size=4, per_target=True
     )
     np.testing.assert_array_equal(same_targets, targets)
     assert every.shape == (2, 10)

@@ -313,7 +313,14 @@ def test_hostile_submissions_score_zero_change_nothing_and_end_in_time(tmp_path,
     print(
         f"\nhostile batch: {len(subs)} submissions in {wall:.0f} s (load {os.getloadavg()[0]:.1f})\n{table}"
     )
-    assert rows["honest_classmate.ipynb"]["status"] == "ok", rows["honest_classmate.ipynb"]
+    # "ok", or "ok (re-graded alone after a timeout next to other submissions)": on a slow machine the honest
+    # notebook can pass the 40 s next to the attacks (seen once in a fresh-clone run); re-graded alone, it must
+    # still score in full
+    honest_status = rows["honest_classmate.ipynb"]["status"]
+    assert honest_status in (
+        "ok",
+        f"ok ({grading.REGRADED} after a timeout next to other submissions)",
+    ), rows["honest_classmate.ipynb"]
     assert rows["honest_classmate.ipynb"]["total"] == possible
     for name in ATTACKS:
         row = rows[f"{name}.ipynb"]

@@ -282,9 +282,9 @@ def test_memory_limit_covers_children_dev_shm_and_tmpfs():
     limits = sandbox_limits.Limits(512, 64, 1.0)
     deadline = time.monotonic() + 180
     with sandbox.Sandbox([FILL], ["exit_codes"], deadline, memory_mb=2048, limits=limits) as box:
-        # this sandbox's own cgroups (other tests' sandboxes may come and go in parallel workers)
+        # this sandbox's own cgroup v1 folders, if it made any (other tests' sandboxes may come and go in
+        # parallel workers; a systemd scope leaves no folder to check, as before)
         own = list(getattr(box.limits, "dirs", {}).values())
-        assert own, "the cgroup v1 limiter made no cgroup"
         codes = box.names["exit_codes"]["value"]
         # at most one 300 MB child fits with the agent
         assert sum(code == -9 for code in codes) >= 2, codes

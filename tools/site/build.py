@@ -73,6 +73,7 @@ DEPENDENCIES = (
     "results/*",
     "tools/authoring/execute.py",
     "tools/experiments/text_model.py",
+    "tools/experiments/seq2seq_model.py",
 )
 
 #: Chromium flags for a headless, offline, throw-away browser (tests and screenshots).

@@ -31,7 +31,7 @@ _NAME = re.compile(r"^\d\d[a-z]?_[a-z0-9_]+\.ipynb$")  # 02b_...: a notebook ins
 
 #: The notebooks (by number) whose plotting cells must carry an alt text (:func:`check_alt_text`); every notebook,
 #: once each has its alt texts.
-ALT_TEXT_NOTEBOOKS = ("01", "02", "02b", "03", "04", "05", "06", "06b", "07")
+ALT_TEXT_NOTEBOOKS = ("01", "02", "02b", "03", "04", "05", "06", "06b", "07", "08")
 # fmt: skip: a word list, read as rows of names (one a line would take 34 lines)
 #: Method and function names that draw a matplotlib figure (on ``plt``, an axes, a figure or a DataFrame), and the
 #: course's plotting helpers.

@@ -13,6 +13,8 @@ vocabularies, the parameter counts, the curves, the versions and the run time (w
     python -m tools.experiments.seq2seq_model --steps 60 --out /tmp/s2s    # a quick trial
 
 Seeds are fixed and TensorFlow ops deterministic, so the notebook can re-run the first updates and compare.
+The committed run (``--steps 1600 --eval-every 100``, the defaults) took 652 s (baseline) and 1,617 s (attention)
+of wall time, 170 s and 424 s of CPU, on 2 shared cores at load average 7-11.
 The data comes from babel's CLDR formats; the notebook checks ``utils.dates.DATA_SHA256`` before loading.
 """
 
@@ -57,8 +59,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--units", type=int, default=64, help="GRU units of the attention model (default 64)")
     parser.add_argument("--ks", type=int, nargs="+", default=[1, 2, 3, 4, 5, 6, 7, 8], help="dates per input")
     parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--steps", type=int, default=2000, help="updates per model (default 2000)")
-    parser.add_argument("--eval-every", type=int, default=50, help="updates between two curve points")
+    parser.add_argument("--steps", type=int, default=1600, help="updates per model (default 1600)")
+    parser.add_argument("--eval-every", type=int, default=100, help="updates between two curve points")
     parser.add_argument("--learning-rate", type=float, default=3e-3)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="path prefix of the record")

@@ -1,4 +1,4 @@
-"""Exercise design of notebooks 04-07, 06b included (issue 24): a lazy answer that calls the course's own implementation earns
+"""Exercise design of notebooks 04-08, 06b included (issue 24; 08: issue 28): a lazy answer that calls the course's own implementation earns
 at most the public share, and each plausible mistake fails a public case.
 
 Cheap checks run each question's cases in a namespace built like the grader's trusted side (the master's set-up,
@@ -27,6 +27,7 @@ NOTEBOOKS = {
     "06": "06_weather_forecast_lab",
     "06b": "06b_weather_extensions",
     "07": "07_text_language_model",
+    "08": "08_seq2seq_attention",
 }
 #: cases that train models under the grading budget (minutes on a shared CPU): left to the grading test
 SLOW = {("06", "q5_build_my_model", "hidden")}
@@ -268,6 +269,29 @@ def sample_next(logits, temperature, seed, top_k=None):
         """
 def loss_report(p_true):
     return p_true, nats_to_bits(p_true), perplexity(p_true)
+""",
+    ),
+    (
+        "08",
+        "q1_luong_attention",
+        "keras.layers.Attention in float32",
+        """
+def luong_attention(s, H, mask):
+    c, a = keras.layers.Attention()(
+        [np.asarray(s, "float32")[None, None], np.asarray(H, "float32")[None]],
+        mask=[None, np.asarray(mask, bool)[None]], return_attention_scores=True)
+    return np.asarray(a)[0, 0], np.asarray(c)[0, 0]
+""",
+    ),
+    (
+        "08",
+        "q3_padded_scores",
+        "S.exact_match and S.char_accuracy on the rows without their zeros",
+        """
+def padded_scores(predicted, target):
+    text = lambda row: "".join(chr(65 + int(i)) for i in row if i != 0)
+    p, t = [text(r) for r in predicted], [text(r) for r in target]
+    return S.exact_match(p, t), S.char_accuracy(p, t)
 """,
     ),
 ]
@@ -691,6 +715,87 @@ def bigram_bits(train_ids, test_ids, vocab_size):
 """,
     ),
     (
+        "08",
+        "q1_luong_attention",
+        "the padding mask ignored",
+        """
+def luong_attention(s, H, mask):
+    e = np.asarray(H, float) @ np.asarray(s, float)
+    a = np.exp(e - e.max())
+    return a / a.sum(), a / a.sum() @ np.asarray(H, float)
+""",
+    ),
+    (
+        "08",
+        "q1_luong_attention",
+        "padding zeroed after the softmax, not renormalised",
+        """
+def luong_attention(s, H, mask):
+    e = np.asarray(H, float) @ np.asarray(s, float)
+    a = np.exp(e - e.max())
+    a = np.where(mask, a / a.sum(), 0.0)
+    return a, a @ np.asarray(H, float)
+""",
+    ),
+    (
+        "08",
+        "q2_beam_step",
+        "the beams' scores ignored",
+        """
+def beam_step(beams, log_probs, width):
+    lp = np.asarray(log_probs, float)
+    grown = [(float(lp[i, c]), tuple(ids) + (c,)) for i, (score, ids) in enumerate(beams) for c in range(lp.shape[1])]
+    return sorted(grown, key=lambda b: -b[0])[:width]
+""",
+    ),
+    (
+        "08",
+        "q2_beam_step",
+        "only the best beam extended",
+        """
+def beam_step(beams, log_probs, width):
+    lp = np.asarray(log_probs, float)
+    i = int(np.argmax([b[0] for b in beams]))
+    score, ids = beams[i]
+    grown = [(float(score + lp[i, c]), tuple(ids) + (c,)) for c in range(lp.shape[1])]
+    return sorted(grown, key=lambda b: -b[0])[:width]
+""",
+    ),
+    (
+        "08",
+        "q2_beam_step",
+        "sorted from the lowest score up",
+        """
+def beam_step(beams, log_probs, width):
+    lp = np.asarray(log_probs, float)
+    grown = [(float(score + lp[i, c]), tuple(ids) + (c,)) for i, (score, ids) in enumerate(beams)
+             for c in range(lp.shape[1])]
+    return sorted(grown, key=lambda b: -b[0])[:width][::-1]
+""",
+    ),
+    (
+        "08",
+        "q3_padded_scores",
+        "padding positions counted",
+        """
+def padded_scores(predicted, target):
+    p, t = np.asarray(predicted), np.asarray(target)
+    return float(np.mean((p == t).all(1))), float((p == t).mean())
+""",
+    ),
+    (
+        "08",
+        "q3_padded_scores",
+        "per-character accuracy averaged per row",
+        """
+def padded_scores(predicted, target):
+    p, t = np.asarray(predicted), np.asarray(target)
+    real = t != 0
+    right = (p == t) & real
+    return float(np.mean((right | ~real).all(1))), float(np.mean(right.sum(1) / real.sum(1)))
+""",
+    ),
+    (
         "07",
         "q2_temperature_sample",
         "temperature ignored",
@@ -823,6 +928,8 @@ def test_every_question_has_a_lazy_answer_or_none_exists():
         ("06b", "q2_blend_weight"),
         ("07", "q1_bigram_bits"),
         ("07", "q4_context_curve"),
+        ("08", "q2_beam_step"),
+        ("08", "q4_read_heatmap"),
     }
     covered = {(nb, q) for nb, q, _, _ in LAZY}
     every = {(nb, q) for nb in NOTEBOOKS for q in _parsed(nb)[1]}

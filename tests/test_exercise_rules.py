@@ -129,6 +129,29 @@ def loss_report(p_true):
     return nats, nats_to_bits(nats), perplexity(nats)
 """,
     ),
+    (
+        "08_seq2seq_attention",
+        "q1_luong_attention",
+        "keras.layers.Attention in float64",
+        """
+def luong_attention(s, H, mask):
+    c, a = keras.layers.Attention(dtype="float64")(
+        [np.asarray(s, "float64")[None, None], np.asarray(H, "float64")[None]],
+        mask=[None, np.asarray(mask, bool)[None]], return_attention_scores=True)
+    return np.asarray(a)[0, 0], np.asarray(c)[0, 0]
+""",
+    ),
+    (
+        "08_seq2seq_attention",
+        "q3_padded_scores",
+        "utils.seq2seq's string scores on the trimmed rows",
+        """
+def padded_scores(predicted, target):
+    t = ["".join(chr(65 + int(i)) for i in row if i != 0) for row in target]
+    p = ["".join(chr(65 + int(i)) for i in row[: len(s)]) for row, s in zip(predicted, t)]
+    return S.exact_match(p, t), S.char_accuracy(p, t)
+""",
+    ),
 ]
 
 

@@ -27,9 +27,13 @@ def test_renderings_follow_cldr():
 
 
 def test_two_digit_years_are_unambiguous_inside_the_window():
-    dates = [dt.date(y, m, d) for y in (1950, 1999, 2000, 2049) for m in (1, 2, 12) for d in (1, 2, 12)]
+    dates = [
+        dt.date(y, m, d) for y in (1950, 1999, 2000, 2049) for m in (1, 2, 12) for d in (1, 2, 12)
+    ]
     assert D.check_unambiguous(dates) > len(dates)
-    from babel.dates import format_date  # outside the window "3/3/21" would be two dates: why it exists
+    from babel.dates import (
+        format_date,
+    )  # outside the window "3/3/21" would be two dates: why it exists
 
     assert format_date(dt.date(1921, 3, 3), "short", locale="en_US") == D.render(
         dt.date(2021, 3, 3), "en_US", "numeric yy"

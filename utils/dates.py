@@ -89,7 +89,9 @@ def render(date: dt.date, locale: str, family: str) -> str:
     if family not in PATTERNS[locale]:
         raise ValueError(f"family must be one of {FAMILIES}, got {family!r}")
     if not YEAR_WINDOW[0] <= date.year <= YEAR_WINDOW[1]:
-        raise ValueError(f"date must lie in YEAR_WINDOW {YEAR_WINDOW} (two-digit years), got {date}")
+        raise ValueError(
+            f"date must lie in YEAR_WINDOW {YEAR_WINDOW} (two-digit years), got {date}"
+        )
     return format_date(date, PATTERNS[locale][family], locale=locale)
 
 
@@ -183,10 +185,19 @@ def data_checksum(seed: int = 0, n_examples: int = 300, ks: Sequence[int] = (1, 
     split, block = split_dates(seed)
     lines = [f"block {block}"]
     lines += [f"{name} {' '.join(d.isoformat() for d in ds)}" for name, ds in split.items()]
-    sample = [dt.date(y, m, 1) for y in [*range(1950, 1960), *range(2040, 2050)] for m in range(1, 13)]
+    sample = [
+        dt.date(y, m, 1) for y in [*range(1950, 1960), *range(2040, 2050)] for m in range(1, 13)
+    ]
     sample += [dt.date(2021, 3, day) for day in range(1, 8)]
-    lines += [f"{d} {loc} {fam} {render(d, loc, fam)}" for d in sample for loc in LOCALES for fam in FAMILIES]
+    lines += [
+        f"{d} {loc} {fam} {render(d, loc, fam)}"
+        for d in sample
+        for loc in LOCALES
+        for fam in FAMILIES
+    ]
     for i, ds in enumerate(split.values()):
         for ex in make_examples(ds, n_examples, ks, seed=seed + i):
-            lines.append("\t".join(str(ex[key]) for key in ("source", "target", "locale", "family", "k")))
+            lines.append(
+                "\t".join(str(ex[key]) for key in ("source", "target", "locale", "family", "k"))
+            )
     return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()

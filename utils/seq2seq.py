@@ -1,7 +1,8 @@
 """Notebook 08's encoder-decoders and their plumbing: id arrays, training batches, the two models, scores.
 
-Used by notebook 08 and by ``python -m tools.seq2seq_model`` (which trains the models the notebook loads). The
-lesson (vocabularies, attention in NumPy, greedy and beam decoding) stays in the notebook; this module turns
+Used by notebook 08 and by ``python -m tools.experiments.seq2seq_model`` (which trains the models the
+notebook loads). The lesson (vocabularies, attention in NumPy, greedy and beam decoding) stays in the notebook;
+this module turns
 strings into padded id arrays and back, draws training batches of one k each (prefix-stable: the first n
 batches of a longer run are the batches of a shorter one), builds the two models with named layers, runs the
 teacher-forced training loop, and scores decoded strings. Id 0 pads everywhere. Nothing runs on import.
@@ -33,7 +34,9 @@ __all__ = [
 PAD = 0
 
 
-def encode_sources(sources: Sequence[str], stoi: Mapping[str, int], length: int | None = None) -> np.ndarray:
+def encode_sources(
+    sources: Sequence[str], stoi: Mapping[str, int], length: int | None = None
+) -> np.ndarray:
     """Source strings as an ``int32`` array ``(n, length)`` of ids from ``stoi``, padded with 0 on the right.
 
     ``length`` defaults to the longest source; a character missing from ``stoi`` raises ``ValueError``.
@@ -108,7 +111,9 @@ def training_batches(
     from utils import dates as D
 
     if n_batches < 0 or batch_size < 1:
-        raise ValueError(f"n_batches must be >= 0 and batch_size >= 1, got {n_batches}, {batch_size}")
+        raise ValueError(
+            f"n_batches must be >= 0 and batch_size >= 1, got {n_batches}, {batch_size}"
+        )
     rng = np.random.default_rng(seed)
     batches = []
     for _ in range(n_batches):
@@ -171,26 +176,37 @@ def build_seq2seq(
     )
     s = dec(t_emb(tgt), initial_state=h_last)
     if attention:
-        q = keras.layers.Dense(units, use_bias=False, name="query", kernel_initializer=init(seed=seed + 6))(s)
-        k = keras.layers.Dense(units, use_bias=False, name="key", kernel_initializer=init(seed=seed + 7))(
-            h_all
-        )
+        q = keras.layers.Dense(
+            units, use_bias=False, name="query", kernel_initializer=init(seed=seed + 6)
+        )(s)
+        k = keras.layers.Dense(
+            units, use_bias=False, name="key", kernel_initializer=init(seed=seed + 7)
+        )(h_all)
         context = keras.layers.AdditiveAttention(use_scale=True, name="attention")(
             [q, h_all, k], mask=[None, keras.ops.not_equal(src, PAD)]
         )
         s = keras.layers.Concatenate(name="concat")([s, context])
-    s = keras.layers.Dense(units, activation="tanh", name="combine", kernel_initializer=init(seed=seed + 8))(
-        s
-    )
+    s = keras.layers.Dense(
+        units, activation="tanh", name="combine", kernel_initializer=init(seed=seed + 8)
+    )(s)
     logits = keras.layers.Dense(tgt_vocab, name="logits", kernel_initializer=init(seed=seed + 9))(s)
     model = keras.Model([src, tgt], logits, name="attention" if attention else "baseline")
     return model
 
 
-def param_count(src_vocab: int, tgt_vocab: int, units: int, attention: bool, embed_dim: int = 32) -> int:
+def param_count(
+    src_vocab: int, tgt_vocab: int, units: int, attention: bool, embed_dim: int = 32
+) -> int:
     """The number of parameters of :func:`build_seq2seq` (a GRU with ``reset_after``: ``3 (u (n + u) + 2 u)``)."""
     gru = 3 * (units * (embed_dim + units) + 2 * units)
-    n = (src_vocab + tgt_vocab) * embed_dim + 2 * gru + units * units + units + units * tgt_vocab + tgt_vocab
+    n = (
+        (src_vocab + tgt_vocab) * embed_dim
+        + 2 * gru
+        + units * units
+        + units
+        + units * tgt_vocab
+        + tgt_vocab
+    )
     if attention:
         n += (
             2 * units * units + units + units * units
@@ -228,7 +244,9 @@ def compile_seq2seq(model, steps: int, learning_rate: float = 3e-3, final_rate: 
 
     if steps < 1:
         raise ValueError(f"steps must be >= 1, got {steps}")
-    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, steps, alpha=final_rate / learning_rate)
+    schedule = keras.optimizers.schedules.CosineDecay(
+        learning_rate, steps, alpha=final_rate / learning_rate
+    )
     model.compile(
         optimizer=keras.optimizers.Adam(schedule, clipnorm=1.0),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=PAD),

@@ -56,11 +56,17 @@ def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--units", type=int, default=64, help="GRU units of the attention model (default 64)")
-    parser.add_argument("--ks", type=int, nargs="+", default=[1, 2, 3, 4, 5, 6, 7, 8], help="dates per input")
+    parser.add_argument(
+        "--units", type=int, default=64, help="GRU units of the attention model (default 64)"
+    )
+    parser.add_argument(
+        "--ks", type=int, nargs="+", default=[1, 2, 3, 4, 5, 6, 7, 8], help="dates per input"
+    )
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--steps", type=int, default=1600, help="updates per model (default 1600)")
-    parser.add_argument("--eval-every", type=int, default=100, help="updates between two curve points")
+    parser.add_argument(
+        "--eval-every", type=int, default=100, help="updates between two curve points"
+    )
     parser.add_argument("--learning-rate", type=float, default=3e-3)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="path prefix of the record")
@@ -80,16 +86,22 @@ def main(argv: list[str] | None = None) -> dict:
     stoi, tgt_stoi = vocabularies(split["train"], seed=args.seed + 1)
     bos, eos = 1, 2
     t0 = time.time()
-    raw = S.training_batches(split["train"], args.steps, args.batch_size, args.ks, seed=args.seed + 2)
+    raw = S.training_batches(
+        split["train"], args.steps, args.batch_size, args.ks, seed=args.seed + 2
+    )
     batches = [S.encode_batch(b, stoi, tgt_stoi, bos, eos) for b in raw]
     val = [S.encode_batch(D.make_examples(split["validation"], args.batch_size, (k,), seed=100 + k), stoi,
                           tgt_stoi, bos, eos) for k in args.ks]  # fmt: skip
     data_seconds = time.time() - t0
     src_vocab, tgt_vocab = len(stoi) + 1, len(tgt_stoi) + 3
     attention_params = S.param_count(src_vocab, tgt_vocab, args.units, True)
-    units = {"attention": args.units, "baseline": S.matched_units(src_vocab, tgt_vocab, attention_params)}
+    units = {
+        "attention": args.units,
+        "baseline": S.matched_units(src_vocab, tgt_vocab, attention_params),
+    }
     record: dict = {
-        "command": "python -m tools.experiments.seq2seq_model " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "command": "python -m tools.experiments.seq2seq_model "
+        + " ".join(argv if argv is not None else sys.argv[1:]),
         "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
         "data_sha256": D.data_checksum(),
         "held_out_years": list(block),
@@ -124,7 +136,9 @@ def main(argv: list[str] | None = None) -> dict:
             chunk = batches[start : start + args.eval_every]
             losses = S.train_steps(model, chunk, log_every=1)
             if start == 0:
-                h["first_losses"] = losses  # every update's loss: the notebook re-runs the first ones live
+                h["first_losses"] = (
+                    losses  # every update's loss: the notebook re-runs the first ones live
+                )
             h["train_loss"].append(float(np.mean(losses)))
             h["step"].append(start + len(chunk))
             h["val_loss"].append(
@@ -138,7 +152,9 @@ def main(argv: list[str] | None = None) -> dict:
         twin = S.build_seq2seq(src_vocab, tgt_vocab, units[name], attention=name == "attention")
         twin.set_weights(model.get_weights())  # uncompiled: the file holds no optimizer state
         twin.save_weights(args.out.with_name(f"{args.out.name.split('_')[0]}_{name}.weights.h5"))
-        args.out.with_suffix(".json").write_text(json.dumps(record, indent=1, ensure_ascii=False) + "\n")
+        args.out.with_suffix(".json").write_text(
+            json.dumps(record, indent=1, ensure_ascii=False) + "\n"
+        )
     print(f"record {args.out.with_suffix('.json')}")
     return record
 

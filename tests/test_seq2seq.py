@@ -44,7 +44,7 @@ def test_param_count_is_keras_count(attention):
     model = S.build_seq2seq(20, 15, 8, attention=attention, embed_dim=4)
     assert model.count_params() == S.param_count(20, 15, 8, attention, embed_dim=4)
     names = {layer.name for layer in model.layers}
-    assert {"encoder", "decoder", "logits", "combine"} <= names
+    assert {"encoder", "encoder_last", "decoder", "logits", "combine"} <= names
     assert ({"query", "key", "attention"} <= names) == attention
     x, y_in, _ = S.encode_batch([{"source": "abc", "target": "12"}], STOI, TGT, 1, 2)
     assert tuple(model([x, y_in]).shape) == (1, 3, 15)
@@ -53,8 +53,31 @@ def test_param_count_is_keras_count(attention):
 def test_matched_units_is_the_closest_count():
     target = S.param_count(70, 15, 64, True)
     u = S.matched_units(70, 15, target)
-    gaps = [abs(S.param_count(70, 15, v, False) - target) for v in (u - 1, u, u + 1)]
-    assert gaps[1] == min(gaps) and gaps[1] / target < 0.02
+    gaps = [abs(S.param_count(70, 15, v, False) - target) for v in (u - 2, u, u + 2)]
+    assert u % 2 == 0 and gaps[1] == min(gaps) and gaps[1] / target < 0.02
+
+
+def test_odd_units_are_refused():
+    with pytest.raises(ValueError, match="units must be even"):
+        S.build_seq2seq(20, 15, 7, attention=False, embed_dim=4)
+
+
+def test_padding_leaves_the_bidirectional_encoder_unchanged():
+    """The backward GRU skips the right padding: states and final states equal the unpadded source's."""
+    model = S.build_seq2seq(20, 15, 8, attention=True, embed_dim=4)
+    layers = [model.get_layer(n) for n in ("src_embedding", "encoder")]
+
+    def run(x):
+        h_all, h_fwd, h_bwd = layers[1](layers[0](x))
+        return np.asarray(h_all), np.concatenate([h_fwd, h_bwd], -1)
+
+    short, padded = S.encode_sources(["abca"], STOI), S.encode_sources(["abca"], STOI, length=9)
+    (h_s, last_s), (h_p, last_p) = run(short), run(padded)
+    np.testing.assert_allclose(h_p[:, :4], h_s, atol=1e-6)
+    np.testing.assert_allclose(last_p, last_s, atol=1e-6)
+    assert not np.allclose(
+        h_s[0, 0, 4:], h_s[0, 3, 4:]
+    )  # the backward half differs along the source
 
 
 def test_scores():

@@ -128,20 +128,25 @@ def build_seq2seq(
     r"""A GRU encoder-decoder trained with teacher forcing: inputs ``[source_ids, decoder_input_ids]``, output
     logits ``(batch, target_time, tgt_vocab)``.
 
-    Encoder: ``Embedding(mask_zero) -> GRU`` (layers ``src_embedding``, ``encoder``), returning every state and
-    the last one. Decoder: ``Embedding -> GRU`` started from the encoder's last state (``tgt_embedding``,
-    ``decoder``). Without attention the decoder's states go to ``Dense(units, tanh)`` (``combine``) and
-    ``Dense(tgt_vocab)`` (``logits``): the encoder's last state is all the decoder gets. With attention, each
-    decoder state $s_t$ is the query of additive (Bahdanau) attention over the encoder states $h_j$:
-    scores $v^\top \tanh(W_q s_t + W_k h_j)$ (``query``, ``key`` without bias; $v$ is the ``scale`` of
-    ``attention``, a ``keras.layers.AdditiveAttention``), padding masked, softmax over $j$, context
-    $c_t = \sum_j a_{tj} h_j$; then ``combine`` reads ``[s_t, c_t]``.
+    Encoder: ``Embedding(mask_zero) -> Bidirectional(GRU)`` (layers ``src_embedding``, ``encoder``) with
+    ``units // 2`` units each way (Bahdanau et al. 2015): the state at position $j$ is
+    $h_j = [\overrightarrow{h}_j; \overleftarrow{h}_j]$, ``units`` wide, the forward GRU having read $x_1 \dots x_j$
+    and the backward one $x_j \dots x_L$. The two final states, concatenated (``encoder_last``), start the
+    decoder: ``Embedding -> GRU`` with ``units`` units (``tgt_embedding``, ``decoder``). Without attention the
+    decoder's states go to ``Dense(units, tanh)`` (``combine``) and ``Dense(tgt_vocab)`` (``logits``): the
+    encoder's final states are all the decoder gets. With attention, each decoder state $s_t$ is the query of
+    additive (Bahdanau) attention over the encoder states $h_j$: scores $v^\top \tanh(W_q s_t + W_k h_j)$
+    (``query``, ``key`` without bias; $v$ is the ``scale`` of ``attention``, a ``keras.layers.AdditiveAttention``),
+    padding masked, softmax over $j$, context $c_t = \sum_j a_{tj} h_j$; then ``combine`` reads ``[s_t, c_t]``.
+    ``units`` must be even.
     """
     import keras
 
     for name, value in (("src_vocab", src_vocab), ("tgt_vocab", tgt_vocab), ("units", units)):
         if not isinstance(value, int) or value < 2:
             raise ValueError(f"{name} must be an int >= 2, got {value!r}")
+    if units % 2:
+        raise ValueError(f"units must be even (half each way in the encoder), got {units}")
     init = keras.initializers.GlorotUniform
     src = keras.Input((None,), dtype="int32", name="source")
     tgt = keras.Input((None,), dtype="int32", name="decoder_input")
@@ -152,15 +157,27 @@ def build_seq2seq(
         name="src_embedding",
         embeddings_initializer=keras.initializers.RandomUniform(-0.05, 0.05, seed=seed),
     )
-    enc = keras.layers.GRU(
-        units,
+    half = units // 2
+    forward = keras.layers.GRU(
+        half,
         return_sequences=True,
         return_state=True,
-        name="encoder",
+        name="forward",
         kernel_initializer=init(seed=seed + 1),
         recurrent_initializer=keras.initializers.Orthogonal(seed=seed + 2),
     )
-    h_all, h_last = enc(emb(src))
+    backward = keras.layers.GRU(
+        half,
+        return_sequences=True,
+        return_state=True,
+        go_backwards=True,
+        name="backward",
+        kernel_initializer=init(seed=seed + 10),
+        recurrent_initializer=keras.initializers.Orthogonal(seed=seed + 11),
+    )
+    enc = keras.layers.Bidirectional(forward, backward_layer=backward, name="encoder")
+    h_all, h_fwd, h_bwd = enc(emb(src))
+    h_last = keras.layers.Concatenate(name="encoder_last")([h_fwd, h_bwd])
     t_emb = keras.layers.Embedding(
         tgt_vocab,
         embed_dim,
@@ -197,11 +214,16 @@ def build_seq2seq(
 def param_count(
     src_vocab: int, tgt_vocab: int, units: int, attention: bool, embed_dim: int = 32
 ) -> int:
-    """The number of parameters of :func:`build_seq2seq` (a GRU with ``reset_after``: ``3 (u (n + u) + 2 u)``)."""
-    gru = 3 * (units * (embed_dim + units) + 2 * units)
+    """The number of parameters of :func:`build_seq2seq` (a GRU of ``u`` units on ``n`` inputs, with
+    ``reset_after``, has ``3 (u (n + u) + 2 u)``; the encoder is two of ``units // 2``)."""
+
+    def gru(u: int, n: int) -> int:
+        return 3 * (u * (n + u) + 2 * u)
+
     n = (
         (src_vocab + tgt_vocab) * embed_dim
-        + 2 * gru
+        + 2 * gru(units // 2, embed_dim)
+        + gru(units, embed_dim)
         + units * units
         + units
         + units * tgt_vocab
@@ -215,9 +237,9 @@ def param_count(
 
 
 def matched_units(src_vocab: int, tgt_vocab: int, target_params: int, embed_dim: int = 32) -> int:
-    """The units of the model without attention whose parameter count is closest to ``target_params``."""
+    """The (even) units of the model without attention whose parameter count is closest to ``target_params``."""
     return min(
-        range(2, 2049),
+        range(2, 2049, 2),
         key=lambda u: abs(param_count(src_vocab, tgt_vocab, u, False, embed_dim) - target_params),
     )
 

@@ -39,6 +39,27 @@ def test_training_batches_are_prefix_stable_and_of_one_k():
     assert all(len({ex["k"] for ex in b}) == 1 and len(b) == 4 for b in long)
 
 
+def test_training_batches_balance_target_characters_across_k():
+    """k is drawn with probability 1/k: every k contributes about as many target characters."""
+    dates = D.date_window(2000, 2001)
+    batches = S.training_batches(dates, 2000, 1, ks=(1, 2, 4), seed=0)
+    counts = np.bincount([b[0]["k"] for b in batches], minlength=5)[[1, 2, 4]]
+    np.testing.assert_allclose(counts / counts.sum(), [4 / 7, 2 / 7, 1 / 7], atol=0.03)
+    chars = counts * np.array([1, 2, 4])
+    assert chars.max() / chars.min() < 1.15
+    for bad in ((), (0, 1), (1.5,)):
+        with pytest.raises(ValueError, match="ks must be"):
+            S.training_batches(dates, 1, 1, ks=bad)
+
+
+def test_plain_decoder_reads_the_summary_at_every_step():
+    """Without attention (Cho et al. 2014) the encoder's summary enters every decoder step: the decoder GRU reads
+    [e(y); c] and the output layers [s_t; c]."""
+    model = S.build_seq2seq(20, 15, 8, attention=False, embed_dim=4)
+    assert model.get_layer("decoder").cell.kernel.shape[0] == 4 + 8  # [e(y); c]
+    assert model.get_layer("combine").kernel.shape[0] == 16  # [s_t; c]
+
+
 @pytest.mark.parametrize("attention", [False, True])
 def test_param_count_is_keras_count(attention):
     model = S.build_seq2seq(20, 15, 8, attention=attention, embed_dim=4)
@@ -54,7 +75,7 @@ def test_matched_units_is_the_closest_count():
     target = S.param_count(70, 15, 64, True)
     u = S.matched_units(70, 15, target)
     gaps = [abs(S.param_count(70, 15, v, False) - target) for v in (u - 2, u, u + 2)]
-    assert u % 2 == 0 and gaps[1] == min(gaps) and gaps[1] / target < 0.02
+    assert u % 2 == 0 and gaps[1] == min(gaps) and gaps[1] / target < 0.05  # the issue allows 10 %
 
 
 def test_odd_units_are_refused():

@@ -107,17 +107,22 @@ def training_batches(
     dates: Sequence, n_batches: int, batch_size: int, ks: Sequence[int], seed: int = 0
 ) -> list[list[dict[str, object]]]:
     """``n_batches`` lists of ``batch_size`` examples (``utils.dates.make_examples``), all of one k per batch,
-    k drawn uniformly from ``ks``. Prefix-stable: the first m batches do not depend on ``n_batches``."""
+    k drawn from ``ks`` with probability proportional to 1/k, so that every k gives about the same number of target
+    characters (drawn uniformly, k = 8 would give eight times the characters of k = 1, and the loss would be
+    mostly about long inputs). Prefix-stable: the first m batches do not depend on ``n_batches``."""
     from utils import dates as D
 
     if n_batches < 0 or batch_size < 1:
         raise ValueError(
             f"n_batches must be >= 0 and batch_size >= 1, got {n_batches}, {batch_size}"
         )
+    if not ks or any(not isinstance(k, (int, np.integer)) or k < 1 for k in ks):
+        raise ValueError(f"ks must be a non-empty list of ints >= 1, got {ks!r}")
     rng = np.random.default_rng(seed)
+    weights = 1.0 / np.asarray(ks, dtype=float)
     batches = []
     for _ in range(n_batches):
-        k = int(ks[rng.integers(len(ks))])
+        k = int(ks[rng.choice(len(ks), p=weights / weights.sum())])
         batches.append(D.make_examples(dates, batch_size, (k,), seed=int(rng.integers(2**31))))
     return batches
 
@@ -132,9 +137,10 @@ def build_seq2seq(
     ``units // 2`` units each way (Bahdanau et al. 2015): the state at position $j$ is
     $h_j = [\overrightarrow{h}_j; \overleftarrow{h}_j]$, ``units`` wide, the forward GRU having read $x_1 \dots x_j$
     and the backward one $x_j \dots x_L$. The two final states, concatenated (``encoder_last``), start the
-    decoder: ``Embedding -> GRU`` with ``units`` units (``tgt_embedding``, ``decoder``). Without attention the
-    decoder's states go to ``Dense(units, tanh)`` (``combine``) and ``Dense(tgt_vocab)`` (``logits``): the
-    encoder's final states are all the decoder gets. With attention, each decoder state $s_t$ is the query of
+    decoder: ``Embedding -> GRU`` with ``units`` units (``tgt_embedding``, ``decoder``). Without attention, as in
+    Cho et al. 2014, that summary $c$ is also read at every step, by the GRU (its input is $[e(y_{t-1}); c]$,
+    ``dec_in``) and by the output layers (``concat`` of $[s_t; c]$, then ``Dense(units, tanh)``, ``combine``, and
+    ``Dense(tgt_vocab)``, ``logits``): the encoder's final states are all the decoder gets. With attention, each decoder state $s_t$ is the query of
     additive (Bahdanau) attention over the encoder states $h_j$: scores $v^\top \tanh(W_q s_t + W_k h_j)$
     (``query``, ``key`` without bias; $v$ is the ``scale`` of ``attention``, a ``keras.layers.AdditiveAttention``),
     padding masked, softmax over $j$, context $c_t = \sum_j a_{tj} h_j$; then ``combine`` reads ``[s_t, c_t]``.
@@ -191,7 +197,14 @@ def build_seq2seq(
         kernel_initializer=init(seed=seed + 4),
         recurrent_initializer=keras.initializers.Orthogonal(seed=seed + 5),
     )
-    s = dec(t_emb(tgt), initial_state=h_last)
+    y_emb = t_emb(tgt)
+    # without attention (Cho et al. 2014) the summary c is read at every step, by the GRU and the output layers
+    if not attention:
+        summary = keras.ops.expand_dims(h_last, 1) + keras.ops.zeros_like(y_emb[..., :1])
+        y_emb = keras.layers.Concatenate(name="dec_in")([y_emb, summary])
+    s = dec(y_emb, initial_state=h_last)
+    if not attention:
+        s = keras.layers.Concatenate(name="concat")([s, summary])
     if attention:
         q = keras.layers.Dense(
             units, use_bias=False, name="query", kernel_initializer=init(seed=seed + 6)
@@ -215,7 +228,8 @@ def param_count(
     src_vocab: int, tgt_vocab: int, units: int, attention: bool, embed_dim: int = 32
 ) -> int:
     """The number of parameters of :func:`build_seq2seq` (a GRU of ``u`` units on ``n`` inputs, with
-    ``reset_after``, has ``3 (u (n + u) + 2 u)``; the encoder is two of ``units // 2``)."""
+    ``reset_after``, has ``3 (u (n + u) + 2 u)``; the encoder is two of ``units // 2``; without attention the
+    decoder GRU also reads the ``units``-wide summary; both models' ``combine`` reads ``2 units``)."""
 
     def gru(u: int, n: int) -> int:
         return 3 * (u * (n + u) + 2 * u)
@@ -223,16 +237,15 @@ def param_count(
     n = (
         (src_vocab + tgt_vocab) * embed_dim
         + 2 * gru(units // 2, embed_dim)
-        + gru(units, embed_dim)
-        + units * units
+        + gru(units, embed_dim + units)
+        + 2 * units * units
         + units
         + units * tgt_vocab
         + tgt_vocab
     )
     if attention:
-        n += (
-            2 * units * units + units + units * units
-        )  # query, key, the score vector v, combine's wider input
+        # query, key and v; the decoder GRU reads no summary
+        n += 2 * units * units + units - 3 * units * units
     return n
 
 

@@ -3,7 +3,8 @@
 Both models of :func:`utils.seq2seq.build_seq2seq`, the GRU encoder-decoder whose decoder gets only the
 encoder's final states and the same with additive attention, at about the same parameter count (the plain model's
 units are chosen by :func:`utils.seq2seq.matched_units`), are trained on the *same* batches in the same order
-(:func:`utils.seq2seq.training_batches`: training dates only, k dates per input, k uniform in ``--ks``) for the
+(:func:`utils.seq2seq.training_batches`: training dates only, k dates per input, k drawn from ``--ks`` with
+probability proportional to 1/k, so every k gives about as many target characters) for the
 same number of updates, with teacher forcing. Every ``--eval-every`` updates the record gets the mean training
 loss and the teacher-forced loss on fixed validation batches (one per k). The final weights go to
 ``results/08_<model>.weights.h5``; ``results/08_seq2seq.json`` records the command, the configuration, the
@@ -109,6 +110,7 @@ def main(argv: list[str] | None = None) -> dict:
         "command": "python -m tools.experiments.seq2seq_model "
         + " ".join(argv if argv is not None else sys.argv[1:]),
         "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+        "k_probability": "proportional to 1/k",
         "data_sha256": D.data_checksum(),
         "held_out_years": list(block),
         "source_vocabulary": "".join(stoi),

@@ -34,27 +34,16 @@ import argparse
 import json
 import os
 import platform
-import resource
 import sys
 import time
 from pathlib import Path
+
+from tools.experiments.record import cpu_seconds, shown_path
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUT = ROOT / "results" / "08_seq2seq"
 #: the target alphabet after the three special ids (0 padding, 1 start, 2 end)
 TARGET_CHARS = "0123456789- "
-
-
-def cpu_seconds() -> float:
-    """User + system CPU seconds of this process so far."""
-    r = resource.getrusage(resource.RUSAGE_SELF)
-    return r.ru_utime + r.ru_stime
-
-
-def shown_path(path: Path) -> str:
-    """A path as the record shows it: relative to the course folder when inside it."""
-    path = path.resolve()
-    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
 def vocabularies(train_dates, seed: int = 0) -> tuple[dict[str, int], dict[str, int]]:

@@ -22,24 +22,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import sys
 import time
 from pathlib import Path
 
+from tools.experiments.record import cpu_seconds, shown_path
+
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUT = ROOT / "results" / "07_char_lm"
-
-
-def cpu_seconds() -> float:
-    """User + system CPU seconds of this process so far."""
-    r = resource.getrusage(resource.RUSAGE_SELF)
-    return r.ru_utime + r.ru_stime
-
-
-def _relative(path: Path) -> str:
-    path = path.resolve()
-    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
 def slim(out: Path) -> dict:
@@ -127,7 +117,7 @@ def main(argv: list[str] | None = None) -> dict:
     record: dict = {
         "command": "python -m tools.experiments.text_model "
         + " ".join(argv if argv is not None else sys.argv[1:]),
-        "config": {k: (_relative(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+        "config": {k: (shown_path(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
         "vocabulary": "".join(vocabulary),
         "vocab_size": vocab_size,
         "params": model.count_params(),

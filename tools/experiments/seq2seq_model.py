@@ -21,7 +21,7 @@ of wall time, 1,395 s and 446 s of CPU, on 2 cores at load average 1-5 (the reco
 What the models reach is measured by notebook 08, not stated here. Design trials (anecdotal: their runs are not
 kept in this repository): drawing k uniformly instead of with probability 1/k, the plain model trained for 800
 updates got 5 % exact match on validation single dates instead of 21 %; with a left-to-right encoder, the
-attention model got 96.0 % instead of 100 % on single dates; ``--ks 1 ... 10`` for 1,600 updates gave the
+attention model got 96.0 % on single dates; ``--ks 1 ... 10`` for 1,600 updates gave the
 attention model 99.4 % on single dates but 47 % at k = 2.
 The data comes from babel's CLDR formats; the notebook checks ``utils.dates.DATA_SHA256`` before loading.
 """

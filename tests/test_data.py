@@ -467,6 +467,27 @@ def test_shakespeare_download_is_verified_then_cached(tmp_path, monkeypatch):
     assert calls == [("shakespeare.txt.zip", DATASETS["shakespeare"].url)]
 
 
+@needs_shakespeare
+def test_fetch_returns_the_verified_file_downloading_a_missing_one(tmp_path, monkeypatch):
+    assert data.fetch("shakespeare", SHARED_DATA) == SHAKESPEARE_ZIP
+    text = data.load_text("shakespeare", data_dir=SHARED_DATA)
+    served = tmp_path / "served.txt"
+    served.write_text(text)
+    calls: list = []
+    monkeypatch.setattr(keras.utils, "get_file", fake_download(served, calls))
+    cache = tmp_path / "cache"
+    path = data.fetch("shakespeare", cache)
+    assert path == cache / "shakespeare.txt" and path.read_text() == text
+    assert (
+        data.fetch("shakespeare", cache) == path and len(calls) == 1
+    )  # the second call finds the copy
+    path.write_text(text[:-1])
+    with pytest.raises(DatasetCorrupt, match="1,115,394 bytes"):
+        data.fetch("shakespeare", cache)
+    with pytest.raises(ValueError, match="name must be one of"):
+        data.fetch("tolstoy", cache)
+
+
 def test_shakespeare_offline_and_wrong_loader(tmp_path):
     with pytest.raises(DatasetNotAvailable) as info:
         data.load_text("shakespeare", data_dir=tmp_path)

@@ -641,6 +641,39 @@ def test_a_broken_setup_scores_every_question_zero_with_the_reason(course, tmp_p
         assert all(t["visibility"] == "visible" for t in results["tests"])
 
 
+def test_the_archive_carries_the_graded_data_and_fetches_what_is_missing(tmp_path, monkeypatch):
+    import keras
+
+    from utils import data
+
+    shared = ROOT.parent / "shared" / "data"
+    files = gradescope.graded_data(shared)
+    assert [f.name for f in files] == [
+        data.fetch(n, shared).name for n in gradescope.GRADED_DATA
+    ] + ["SOURCES.md"]
+
+    def offline(*args, **kwargs):
+        raise OSError("network disabled in tests")
+
+    monkeypatch.setattr(keras.utils, "get_file", offline)
+    with pytest.raises(ValueError) as info:
+        gradescope.graded_data(tmp_path)
+    message = str(info.value)
+    assert "beijing" in message and "RNN_COURSE_DATA" in message and str(tmp_path) in message
+
+    served = {data.DATASETS[n].filename: f for n, f in zip(gradescope.GRADED_DATA, files)}
+
+    def download(fname, origin, cache_dir, cache_subdir, **kwargs):
+        target = Path(cache_dir) / cache_subdir / fname
+        shutil.copy(served[fname], target)
+        return str(target)
+
+    monkeypatch.setattr(keras.utils, "get_file", download)
+    fetched = gradescope.graded_data(tmp_path / "data")
+    assert fetched == [tmp_path / "data" / name for name in served]
+    assert [f.read_bytes() for f in fetched] == [f.read_bytes() for f in files[:2]]
+
+
 def test_otter_run_refuses_and_names_the_course_graders(tmp_path):
     """otter's own runner on the course's archive stops before grading, naming tools.grading.grade and tools.grading.gradescope."""
     master = grading.resolve_master(NOTEBOOK)

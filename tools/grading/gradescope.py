@@ -61,6 +61,8 @@ TOOLS = (
 )
 #: what the grader imports besides requirements.txt (pinned to this environment's versions at build time)
 GRADING_EXTRAS = ("tqdm",)
+#: the data sets that graded exercises read (06 and 06b: Beijing; 07: Tiny Shakespeare)
+GRADED_DATA = ("beijing", "shakespeare")
 #: the student's code runs as uid RUN_AS_BASE + the driver's pid when bwrap cannot make a sandbox and the grader is
 #: root: a uid no account has, and no other run at the same time (pids are unique), so ending all its processes
 #: (tools.grading.grade.reap_user) ends this run's student code and nothing else
@@ -131,6 +133,28 @@ def _installed_version(package: str) -> str:
     return version(package)
 
 
+def graded_data(data_dir: Path | None) -> list[Path]:
+    """The files of :data:`GRADED_DATA` (with ``SOURCES.md`` where there is one), downloaded when missing.
+
+    ``data_dir`` is the course's data folder (``RNN_COURSE_DATA``, ../shared/data or data/) or ``None``; then
+    the course looks where a notebook does (data/, then Keras's cache) and downloads into data/, as a notebook
+    would on first use. Offline and without a copy, the error says which file to place where.
+    """
+    from utils.data import DataError, fetch
+
+    files = []
+    for name in GRADED_DATA:
+        try:
+            files.append(fetch(name, data_dir))
+        except DataError as err:
+            raise ValueError(
+                f"the archive must carry the data the exercises read ({', '.join(GRADED_DATA)}), and {err} "
+                "Or set RNN_COURSE_DATA to a folder holding the files."
+            ) from err
+    sources = data_dir / "SOURCES.md" if data_dir is not None else None
+    return files + ([sources] if sources is not None and sources.is_file() else [])
+
+
 def build_one(master: Path, out_dir: Path = DIST, timeout: float = DEFAULT_TIMEOUT) -> Path:
     """Write ``out_dir/<master stem>.zip``, the Gradescope autograder of ``master``; return its path."""
     import nbformat
@@ -142,13 +166,8 @@ def build_one(master: Path, out_dir: Path = DIST, timeout: float = DEFAULT_TIMEO
     if timeout <= 0:
         raise ValueError(f"timeout must be positive seconds, got {timeout}")
     stem = master.stem
+    data_files = graded_data(default_data_dir())
     otter_zip, sha256 = autograder_zip(master, OTTER_DIST)
-    data = default_data_dir()
-    if data is None or not any(data.glob("*.zip")):
-        raise ValueError(
-            "no course data folder with the data files (RNN_COURSE_DATA, ../shared/data or data/): the archive "
-            "must carry them; set RNN_COURSE_DATA to the folder holding the .zip data files"
-        )
     manifest = {
         "notebook": stem,
         "questions": question_names(nbformat.read(master, as_version=4)),
@@ -177,9 +196,8 @@ def build_one(master: Path, out_dir: Path = DIST, timeout: float = DEFAULT_TIMEO
             f"dist/autograder/{otter_zip.name}.sha256",
             f"{sha256}  {otter_zip.name}\n".encode(),
         )
-        for file in sorted(data.iterdir()):
-            if file.is_file() and (file.suffix == ".zip" or file.name == "SOURCES.md"):
-                _add(archive, f"data/{file.name}", file.read_bytes())
+        for file in data_files:
+            _add(archive, f"data/{file.name}", file.read_bytes())
     os.replace(partial, path)
     return path
 

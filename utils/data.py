@@ -457,6 +457,15 @@ def _check_span(df: pd.DataFrame, spec: DatasetSpec) -> None:
             )
 
 
+def _spec(name: str | DatasetSpec) -> DatasetSpec:
+    """The registry's spec of ``name``, or ``name`` itself when it is a spec."""
+    if isinstance(name, DatasetSpec):
+        return name
+    if name in DATASETS:
+        return DATASETS[name]
+    raise ValueError(f"name must be one of {sorted(DATASETS)} or a DatasetSpec, got {name!r}")
+
+
 def fetch(name: str | DatasetSpec, data_dir: str | os.PathLike | None = None) -> Path:
     """The local file of a named data set (weather or text), downloaded first when no folder holds a copy.
 
@@ -469,12 +478,7 @@ def fetch(name: str | DatasetSpec, data_dir: str | os.PathLike | None = None) ->
         DatasetNotAvailable: no local copy and the download failed; the message says where to put the file.
         DatasetCorrupt: a bad archive, or a size/hash mismatch of a verified data set.
     """
-    if isinstance(name, DatasetSpec):
-        spec = name
-    elif name in DATASETS:
-        spec = DATASETS[name]
-    else:
-        raise ValueError(f"name must be one of {sorted(DATASETS)} or a DatasetSpec, got {name!r}")
+    spec = _spec(name)
     dirs = candidate_dirs(data_dir)
     path = _find_local(spec, dirs) or _download(spec, dirs)
     if spec.verified:
@@ -513,12 +517,7 @@ def load_weather(
     Warns:
         DatasetChecksumWarning: the size or hash differs from an unverified record but every schema check passed.
     """
-    if isinstance(name, DatasetSpec):
-        spec = name
-    elif name in DATASETS:
-        spec = DATASETS[name]
-    else:
-        raise ValueError(f"name must be one of {sorted(DATASETS)} or a DatasetSpec, got {name!r}")
+    spec = _spec(name)
     if spec.parse is parse_text:
         raise ValueError(
             f"name {spec.name!r} is a text corpus, not a weather table; use load_text({spec.name!r})"

@@ -148,8 +148,7 @@ def graded_data(data_dir: Path | None) -> list[Path]:
             files.append(fetch(name, data_dir))
         except DataError as err:
             raise ValueError(
-                f"the archive must carry the data the exercises read ({', '.join(GRADED_DATA)}), and {err} "
-                "Or set RNN_COURSE_DATA to a folder holding the files."
+                f"the archive must carry the data the exercises read ({', '.join(GRADED_DATA)}), and {err}"
             ) from err
     sources = data_dir / "SOURCES.md" if data_dir is not None else None
     return files + ([sources] if sources is not None and sources.is_file() else [])

@@ -60,6 +60,11 @@ SLOW_FILES = (
     "tests/test_sandbox_isolation.py",
     "tests/test_chollet_protocol.py",
 )
+#: the tests that first use the Gradescope hostile run (the module fixture that holds readable_notebooks exclusive)
+EXCLUSIVE_FIRST = (
+    "tests/test_gradescope.py::test_hostile_set_through_gradescope_without_namespaces",
+    "tests/test_gradescope.py::test_hostile_set_leaves_",
+)
 #: the Colab check started in the background at collection (one per session, whichever process starts it)
 COLAB_DIR = SESSION_DIR / "colab-check"
 
@@ -70,18 +75,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     runs go to the session's site cache, where the site that tests/test_site.py and tests/test_accessibility.py
     build reads them (a run still going on in another worker is waited for, not repeated:
     tools.site.build.run_or_reuse). Then the site files, the slow files longest first, the rest; the Colab
-    check's file comes last: its test waits for the check that :func:`pytest_collection_finish` started."""
+    check's file comes last: its test waits for the check that :func:`pytest_collection_finish` started. In
+    the Gradescope file, the hostile run goes first: it holds :func:`readable_notebooks` exclusive, and early
+    in the run fewer workers are in the files that must wait for it."""
 
-    def rank(item: pytest.Item) -> tuple[int, int]:
+    def rank(item: pytest.Item) -> tuple[int, int, int]:
         nodeid = item.nodeid
         file = nodeid.split("::")[0]
         if nodeid.split("[")[0] == NOTEBOOKS_FIRST:
-            return (0, 0)
+            return (0, 0, 0)
         if file in SITE_FILES:
-            return (1, 0)
+            return (1, 0, 0)
         if file in SLOW_FILES:
-            return (2, SLOW_FILES.index(file))
-        return (4, 0) if file == COLAB_CHECK.split("::")[0] else (3, 0)
+            return (2, SLOW_FILES.index(file), int(not item.nodeid.startswith(EXCLUSIVE_FIRST)))
+        return (4, 0, 0) if file == COLAB_CHECK.split("::")[0] else (3, 0, 0)
 
     items.sort(key=rank)
 

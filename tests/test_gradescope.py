@@ -74,7 +74,7 @@ GRADESCOPE_KINDS = ("master", *KINDS)
 ON_GRADESCOPE = {"01": GRADESCOPE_KINDS, "02b": GRADESCOPE_KINDS, "06": KINDS}
 #: what the public-only partial submission scores: the public share (10%) of its question's points
 PUBLIC_PARTIAL = {"01": 0.1, "02b": 0.2, "06": 0.1}
-HOSTILE_TIMEOUT = 20  # seconds per submission (tests/test_grading_hostile.py: 40 s, with --jobs 2)
+HOSTILE_TIMEOUT = 30  # seconds per submission (tests/test_grading_hostile.py: 40 s, with --jobs 2)
 RESULT_FIELDS = {"score", "execution_time", "output", "visibility", "tests"}
 TEST_FIELDS = {"name", "score", "max_score", "output", "visibility"}
 SETUP_SECONDS: dict[str, float] = {}

@@ -43,6 +43,8 @@ os.environ["RNN_COURSE_SITE_CACHE"] = str(SESSION_DIR / "site-cache")
 NOTEBOOK_TIMES: dict[str, float | None] = {}
 #: test file -> seconds (set-up, call and tear-down of its tests)
 FILE_TIMES: dict[str, float] = defaultdict(float)
+#: test file -> [worker, first start, last stop] (wall clock), for the run's timeline
+FILE_SPANS: dict[str, list] = {}
 
 
 NOTEBOOKS_FIRST = "tests/test_notebooks.py::test_notebook_executes"
@@ -238,7 +240,11 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     """Per-file times, and the notebooks' run times (reported by each notebook test, in any worker)."""
-    FILE_TIMES[report.nodeid.split("::")[0]] += report.duration
+    file = report.nodeid.split("::")[0]
+    FILE_TIMES[file] += report.duration
+    worker = getattr(getattr(getattr(report, "node", None), "gateway", None), "id", "main")
+    span = FILE_SPANS.setdefault(file, [worker, report.start, report.stop])
+    span[1], span[2] = min(span[1], report.start), max(span[2], report.stop)
     for name, value in report.user_properties:
         if name == "notebook_seconds" and report.when == "call":
             NOTEBOOK_TIMES[report.nodeid.split("[")[1].split("]")[0] + ".ipynb"] = value
@@ -255,3 +261,10 @@ def pytest_terminal_summary(terminalreporter):
         for name, seconds in sorted(FILE_TIMES.items(), key=lambda kv: -kv[1]):
             terminalreporter.write_line(f"{name:45s} {seconds:7.1f} s")
         terminalreporter.write_line(f"{'all':45s} {sum(FILE_TIMES.values()):7.1f} s")
+    if FILE_SPANS:
+        terminalreporter.section("timeline (seconds from the first test; worker, from, to)")
+        zero = min(span[1] for span in FILE_SPANS.values())
+        for name, (worker, start, stop) in sorted(FILE_SPANS.items(), key=lambda kv: kv[1][1]):
+            terminalreporter.write_line(
+                f"{name:45s} {worker:5s} {start - zero:7.0f} {stop - zero:7.0f}"
+            )

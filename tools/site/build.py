@@ -1137,6 +1137,15 @@ GENERIC_ALT = re.compile(
     re.I,
 )
 
+_AUDIT_PACE = """() => {
+    Reveal.configure({transition: 'none', backgroundTransition: 'none'});
+    if (window.MathJax && MathJax.Hub) {
+        MathJax.Hub.processSectionDelay = 0;
+        MathJax.Hub.processUpdateDelay = 0;
+    }
+}"""
+
+
 _SLIDE_MEASURES = """() => {
     const slide = Reveal.getCurrentSlide();
     const scale = Reveal.getScale(), height = Reveal.getConfig().height;
@@ -1253,9 +1262,10 @@ def audit(
         for deck in decks:
             page.goto(base + f"slides/{deck}", wait_until="load")
             page.wait_for_function("() => window.Reveal && Reveal.isReady()")
-            page.evaluate(
-                "() => Reveal.configure({transition: 'none', backgroundTransition: 'none'})"
-            )
+            # no transitions, and MathJax without the pauses it makes for the screen to refresh (50 ms between
+            # typesetting steps, 10 ms between updates): each slide change re-typesets the slide (the deck's
+            # courseScroll), and those pauses took four fifths of the audit's time. The typeset is the same.
+            page.evaluate(_AUDIT_PACE)
             indices = page.evaluate("() => Reveal.getSlides().map(s => Reveal.getIndices(s))")
             for number, where in enumerate(indices, start=1):
                 page.evaluate(f"() => Reveal.slide({where['h']}, {where.get('v') or 0})")

@@ -62,11 +62,14 @@ PARTIAL = {
         "    return 2.0 if np.isnan(np.asarray(temps, dtype=float)).any() else 2.25\n",
     ),
 }
-#: what tools.grading.grade grades here beside run_autograder; the lecture version ("master") goes through
-#: run_autograder only and must score full marks on every question, which tests/test_grading.py asserts
-#: tools.grading.grade gives it (for every notebook)
+#: the kinds of submission besides the lecture version ("master")
 KINDS = ("solved", "blank", "partial", "hostile")
 GRADESCOPE_KINDS = ("master", *KINDS)
+#: what tools.grading.grade grades here beside run_autograder. The master, the solved and the blank version go
+#: through run_autograder only: they must score full marks (master, solved) or 0 (blank) on every question, which
+#: is what tests/test_grading.py asserts tools.grading.grade gives them, for every notebook (its student version is
+#: a fresh build, equal to student/: test_committed_student_versions_are_up_to_date)
+LOCAL_KINDS = ("partial", "hostile")
 #: per notebook, what run_autograder grades: 06's master is left to tests/test_grading.py, to save one training of
 #: its q5 model (about a quarter of this file's CPU time): the master and the solved version hand the grader the
 #: same answer cells (student.solved copies them), the master's other cells are lesson cells that the grader skips,
@@ -255,7 +258,7 @@ def _grade_locally(notebook: str, submissions: list[Path], csv: Path) -> list[di
 def test_gradescope_scores_equal_tools_grade(course, scratch, notebook):
     """Every kind of submission scores on the simulated Gradescope exactly what tools.grading.grade gives it (one run of
     run_autograder grades the five, each in its own root, 06 all but its master: ON_GRADESCOPE; tools.grading.grade
-    grades all but the master here)."""
+    grades the partial and the hostile one here, and tests/test_grading.py the others: LOCAL_KINDS)."""
     archives, venv = course
     isolation = ISOLATION[notebook] if os.geteuid() == 0 else "bwrap"
     tmp_path = scratch / f"equal-{notebook}"
@@ -279,7 +282,7 @@ def test_gradescope_scores_equal_tools_grade(course, scratch, notebook):
             [subs[k] for k in kinds],
             **extra,
         )
-        rows = _grade_locally(notebook, [subs[k] for k in KINDS], tmp_path / "grades.csv")
+        rows = _grade_locally(notebook, [subs[k] for k in LOCAL_KINDS], tmp_path / "grades.csv")
         local_seconds = time.monotonic() - started
         code, found = on_gradescope.result()
         gradescope_seconds = time.monotonic() - started
@@ -290,7 +293,12 @@ def test_gradescope_scores_equal_tools_grade(course, scratch, notebook):
     points = grading.question_points(master)
     possible = sum(points.values())
     full = {**points, "total": possible, "status": "full marks (tests/test_grading.py)"}
-    by_kind["master"] = full
+    by_kind["master"] = by_kind["solved"] = full
+    by_kind["blank"] = {
+        **dict.fromkeys(points, 0.0),
+        "total": 0.0,
+        "status": "0 (tests/test_grading.py)",
+    }
     for kind, results in zip(kinds, found, strict=True):
         row = by_kind[kind]
         print(

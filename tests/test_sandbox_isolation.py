@@ -353,13 +353,16 @@ def test_a_sandbox_of_16_busy_processes_gets_its_cpu_quota_and_its_neighbour_run
         with sandbox.Sandbox(busy, [], deadline, limits=limits):
             time.sleep(1)
             used, started = _busy_cpu_seconds(MARKER), time.monotonic()
-            beside = 1.5 / neighbour.call("spin", (1.5,), {})
+            # the better of two spins: the other tests' load comes and goes (a share of 0.37 against 0.96 and
+            # 0.66 alone was seen once in a parallel run); a busy sandbox without its quota leaves it ~2/17 in both
+            beside = max(1.0 / neighbour.call("spin", (1.0,), {}) for _ in range(2))
             time.sleep(max(0.0, 5 - (time.monotonic() - started)))
             used, window = _busy_cpu_seconds(MARKER) - used, time.monotonic() - started
         alone.append(1.0 / neighbour.call("spin", (1.0,), {}))
-    share = sum(alone) / 2
+    share = min(alone)
     print(
-        f"\nbusy sandbox: {used:.1f} CPU s in {window:.1f} s; the neighbour's CPU share: {share:.2f} alone, "
+        f"\nbusy sandbox: {used:.1f} CPU s in {window:.1f} s; the neighbour's CPU share: {share:.2f} alone "
+        f"(the lower of {alone[0]:.2f} before and {alone[1]:.2f} after), "
         f"{beside:.2f} beside it (load {os.getloadavg()[0]:.1f})"
     )
     assert used <= 1.2 * limits.cpus * window + 0.5, (used, window)

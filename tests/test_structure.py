@@ -128,6 +128,17 @@ def test_cell_length_check_catches_a_31_line_cell(good) -> None:
     assert any("31 lines" in p for p in nbcheck.check_cell_length(nb, "01_rnn_unrolling"))
 
 
+def test_line_length_check_catches_an_81_character_line_but_not_in_the_set_up_cell(good) -> None:
+    nb = copy.deepcopy(good)
+    nb.cells.append(nbformat.v4.new_code_cell("x = 1\n" + "y = " + "1" * 76))
+    assert nbcheck.check_line_length(nb) == []
+    nb.cells[-1].source += "2"
+    assert any("line 2 has 81 characters" in p for p in nbcheck.check_line_length(nb))
+    setup = next(c for c in nb.cells if "setup" in c.get("metadata", {}).get("tags", []))
+    setup.source += "\n# " + "-" * 90
+    assert len(nbcheck.check_line_length(nb)) == 1
+
+
 def test_cell_length_exemptions_name_long_cells_that_exist() -> None:
     """Each exemption names a code cell that is still longer than the limit, and says why (a stale entry goes)."""
     for (stem, cell_id), reason in nbcheck.CELL_LENGTH_EXEMPT.items():

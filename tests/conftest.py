@@ -1,6 +1,6 @@
 """Shared test set-up: the repository on sys.path, the local data copy, the session's folder and site cache, the
 CI-mode site (built once per session), the order and grouping of the run (``make test`` runs it in parallel
-workers with pytest-xdist), and two timing reports (notebooks, test files)."""
+workers with pytest-xdist), and three timing reports (notebooks, test files, the timeline of the files)."""
 
 from __future__ import annotations
 
@@ -239,7 +239,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    """Per-file times, and the notebooks' run times (reported by each notebook test, in any worker)."""
+    """Per-file times and spans (worker, first start, last stop), and the notebooks' run times (reported by each
+    notebook test, in any worker)."""
     file = report.nodeid.split("::")[0]
     FILE_TIMES[file] += report.duration
     worker = getattr(getattr(getattr(report, "node", None), "gateway", None), "id", "main")

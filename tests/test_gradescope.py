@@ -25,6 +25,7 @@ from pathlib import Path
 import conftest  # the same module object pytest loaded
 import nbformat
 import pytest
+from test_grading import MASTERS as GRADED_MASTERS
 from test_grading_hostile import (
     ATTACKS,
     TYPED_PUBLIC,
@@ -66,7 +67,7 @@ PARTIAL = {
 KINDS = ("solved", "blank", "partial", "hostile")
 GRADESCOPE_KINDS = ("master", *KINDS)
 #: what tools.grading.grade grades here beside run_autograder. The master, the solved and the blank version go
-#: through run_autograder only: they must score full marks (master, solved) or 0 (blank) on every question, which
+#: through run_autograder only (06's master not at all: ON_GRADESCOPE): they must score full marks (master, solved) or 0 (blank) on every question, which
 #: is what tests/test_grading.py asserts tools.grading.grade gives them, for every notebook (its student version is
 #: a fresh build, equal to student/: test_committed_student_versions_are_up_to_date)
 LOCAL_KINDS = ("partial", "hostile")
@@ -254,6 +255,12 @@ def _grade_locally(notebook: str, submissions: list[Path], csv: Path) -> list[di
     )
 
 
+def test_the_masters_compared_here_are_graded_by_test_grading() -> None:
+    """The other half of the equality below: tests/test_grading.py grades master, solved and blank of these."""
+    graded = {master.stem.split("_")[0] for master in GRADED_MASTERS}
+    assert set(NOTEBOOKS) <= graded, set(NOTEBOOKS) - graded
+
+
 @pytest.mark.parametrize("notebook", NOTEBOOKS)
 def test_gradescope_scores_equal_tools_grade(course, scratch, notebook):
     """Every kind of submission scores on the simulated Gradescope exactly what tools.grading.grade gives it (one run of
@@ -301,8 +308,11 @@ def test_gradescope_scores_equal_tools_grade(course, scratch, notebook):
     }
     for kind, results in zip(kinds, found, strict=True):
         row = by_kind[kind]
+        source = (
+            "tools.grading.grade" if kind in LOCAL_KINDS else "expected (tests/test_grading.py)"
+        )
         print(
-            f"{notebook} {isolation} {kind}: gradescope {results['score']} tools.grading.grade {row['total']} "
+            f"{notebook} {isolation} {kind}: gradescope {results['score']} {source} {row['total']} "
             f"({row['status'][:80]})"
         )
         _check_fields(results)
@@ -313,7 +323,7 @@ def test_gradescope_scores_equal_tools_grade(course, scratch, notebook):
         per_question = _per_question(results)
         for question in questions:
             assert abs(per_question[question] - row[question]) < 1e-9, (
-                f"{kind} {question}: expected {row[question]} (tools.grading.grade), got {per_question[question]}",
+                f"{kind} {question}: expected {row[question]} ({source}), got {per_question[question]}",
                 results,
             )
         hidden = [t for t in results["tests"] if "hidden" in t["name"]]
@@ -325,15 +335,9 @@ def test_gradescope_scores_equal_tools_grade(course, scratch, notebook):
             "bubblewrap sandbox" if isolation == "bwrap" else "unprivileged user of its own"
         )
         assert mode_words in results["output"], results["output"]
-    totals = {k: by_kind[k]["total"] for k in GRADESCOPE_KINDS}
+    totals = {k: by_kind[k]["total"] for k in LOCAL_KINDS}
     partial_points = PUBLIC_PARTIAL[notebook]
-    expected = {
-        "master": possible,
-        "solved": possible,
-        "blank": 0.0,
-        "partial": partial_points,
-        "hostile": partial_points,
-    }
+    expected = {"partial": partial_points, "hostile": partial_points}
     assert totals == pytest.approx(expected, abs=1e-9), (
         f"tools.grading.grade: expected {expected}, got {totals}"
     )

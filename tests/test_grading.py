@@ -191,7 +191,7 @@ def test_student_version_leaks_no_solution_or_hidden_test(master):
 
 def test_committed_student_versions_are_up_to_date():
     assert student.check(fresh=built()[0]) == [], (
-        "student/ is stale: run `python -m tools.authoring.student` and commit student/"
+        "student/ is stale: run `make student` and commit student/"
     )
 
 

@@ -139,6 +139,17 @@ def test_line_length_check_catches_an_81_character_line_but_not_in_the_set_up_ce
     assert len(nbcheck.check_line_length(nb)) == 1
 
 
+def test_check_notebook_runs_the_cell_and_line_length_checks(good, tmp_path: Path) -> None:
+    nb = copy.deepcopy(good)
+    nb.cells.append(nbformat.v4.new_code_cell("\n".join(f"x{i} = {i}" for i in range(31))))
+    nb.cells.append(nbformat.v4.new_code_cell("y = " + "1" * 77))
+    path = tmp_path / "01_rnn_unrolling.ipynb"
+    nbformat.write(nb, path)
+    problems = nbcheck.check_notebook(path)
+    assert any("31 lines" in p for p in problems), problems
+    assert any("81 characters" in p for p in problems), problems
+
+
 def test_cell_length_exemptions_name_long_cells_that_exist() -> None:
     """Each exemption names a code cell that is still longer than the limit, and says why (a stale entry goes)."""
     for (stem, cell_id), reason in nbcheck.CELL_LENGTH_EXEMPT.items():

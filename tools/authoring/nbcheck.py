@@ -5,8 +5,8 @@ the skeleton (title, Overview, Setup, set-up cell, parameters cell, lesson, Exer
 in that order), committed outputs, image links (absolute raw URLs into ``img/`` only, no attachments), the
 ``metadata.rnn_course`` block and its CI parameters, the otter exercise markers, (for the notebooks in
 :data:`ALT_TEXT_NOTEBOOKS`) an alt text on every code cell that draws a figure, and code cells of at most
-:data:`MAX_CELL_LINES` lines (:func:`check_cell_length`) of at most :data:`MAX_LINE_CHARS` characters
-(:func:`check_line_length`).
+:data:`MAX_CELL_LINES` lines (:func:`check_cell_length`), and code lines of at most :data:`MAX_LINE_CHARS`
+characters outside the set-up cell (:func:`check_line_length`).
 The tests run every check on every notebook, and on broken notebooks to prove each check can fail.
 """
 
@@ -52,7 +52,7 @@ GENERIC_ALT = re.compile(
 #: possible", "if you define a function, run it and show us what it does").
 MAX_CELL_LINES = 30
 #: characters per line of code in a notebook (a slide shows about 82 across; ``notebooks/ruff.toml`` formats to it,
-#: but the formatter does not split a long string)
+#: but the formatter does not split a long string or comment)
 MAX_LINE_CHARS = 80
 #: Notebooks (file stems) whose cells other branches are shortening: not checked by :func:`check_cell_length`
 #: until that work lands. Remove an entry when its notebook passes.
@@ -377,7 +377,7 @@ def check_line_length(nb, limit: int = MAX_LINE_CHARS) -> list[str]:
             if len(line) > limit:
                 problems.append(
                     f"cell {index} (id {cell.get('id', '?')}) line {number} has {len(line)} characters, "
-                    f"more than {limit}: split the string or the expression"
+                    f"more than {limit}: split the string, comment or expression"
                 )
     return problems
 

@@ -131,7 +131,7 @@ def autograder_zip(master: Path, dist_dir: Path = DIST) -> tuple[Path, str]:
     if sha256_of(path) != expected:
         raise ValueError(
             f"{path} changed after it was built (sha256 differs from {record.name}): someone or something "
-            "rewrote it. Rebuild it with `python -m tools.authoring.student` and check what else changed."
+            "rewrote it. Rebuild it with `make student` and check what else changed."
         )
     return path, expected
 
@@ -514,9 +514,7 @@ def worker_main(
     tests = load_tests(data)
     missing = [q for q in questions if q not in tests]
     if missing:
-        raise SystemExit(
-            f"{archive} has no tests for {missing}: rebuild it with python -m tools.authoring.student"
-        )
+        raise SystemExit(f"{archive} has no tests for {missing}: rebuild it with `make student`")
     env = {
         "stem": Path(master).stem,
         "questions": questions,

@@ -1264,7 +1264,8 @@ def audit(
             page.wait_for_function("() => window.Reveal && Reveal.isReady()")
             # no transitions, and MathJax without the pauses it makes for the screen to refresh (50 ms between
             # typesetting steps, 10 ms between updates): each slide change re-typesets the slide (the deck's
-            # courseScroll), and those pauses took four fifths of the audit's time. The typeset is the same.
+            # courseScroll); without them the slide walk took 50 s instead of 220 s (alone, 2 cores, 794 slides),
+            # with the same measures. The typeset is the same.
             page.evaluate(_AUDIT_PACE)
             indices = page.evaluate("() => Reveal.getSlides().map(s => Reveal.getIndices(s))")
             for number, where in enumerate(indices, start=1):

@@ -67,9 +67,10 @@ PARTIAL = {
 KINDS = ("solved", "blank", "partial", "hostile")
 GRADESCOPE_KINDS = ("master", *KINDS)
 #: what tools.grading.grade grades here beside run_autograder. The master, the solved and the blank version go
-#: through run_autograder only (06's master not at all: ON_GRADESCOPE): they must score full marks (master, solved) or 0 (blank) on every question, which
-#: is what tests/test_grading.py asserts tools.grading.grade gives them, for every notebook (its student version is
-#: a fresh build, equal to student/: test_committed_student_versions_are_up_to_date)
+#: through run_autograder only (06's master not at all: ON_GRADESCOPE): they must score full marks (master,
+#: solved) or 0 (blank) on every question, which is what tests/test_grading.py asserts tools.grading.grade gives
+#: them, for every notebook (its student version is a fresh build, equal to student/:
+#: test_committed_student_versions_are_up_to_date)
 LOCAL_KINDS = ("partial", "hostile")
 #: per notebook, what run_autograder grades: 06's master is left to tests/test_grading.py, to save one training of
 #: its q5 model (about a quarter of this file's CPU time): the master and the solved version hand the grader the

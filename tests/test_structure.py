@@ -134,7 +134,7 @@ def test_line_length_check_catches_an_81_character_line_but_not_in_the_set_up_ce
     assert nbcheck.check_line_length(nb) == []
     nb.cells[-1].source += "2"
     assert any("line 2 has 81 characters" in p for p in nbcheck.check_line_length(nb))
-    setup = next(c for c in nb.cells if "setup" in c.get("metadata", {}).get("tags", []))
+    setup = next(c for c in nb.cells if "setup" in nbcheck._tags(c))
     setup.source += "\n# " + "-" * 90
     assert len(nbcheck.check_line_length(nb)) == 1
 
